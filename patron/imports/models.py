@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from patron.core.models import OrgScopedModel
+
+
+class ImportRun(OrgScopedModel):
+    """One run of ``patron import`` (or an upload in the web app), with its outcome."""
+
+    kind = models.CharField(_("kind"), max_length=32)
+    file_name = models.CharField(_("file"), max_length=500)
+    actor = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_dry_run = models.BooleanField(_("dry run"), default=False)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    rejects_path = models.CharField(_("rejects file"), max_length=500, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file_name}"

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from patron.companies.models import Company
+from patron.core.audit import Actor, acting_as
+from patron.core.models import Organization
+from patron.core.months import month_label, parse_month
+from patron.lifecycle.services import lifecycle_recompute
+
+
+class Command(BaseCommand):
+    help = _("Recompute the monthly lifecycle stage and events of every company.")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("action", choices=["recompute"])
+        parser.add_argument("--through", help=_("last month to compute, YYYY-MM (default: now)"))
+        parser.add_argument(
+            "--company", action="append", default=[], help=_("external id; repeatable")
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        organization = Organization.objects.get_default()
+        through = None
+        if options["through"]:
+            try:
+                through = parse_month(options["through"])
+            except ValueError as error:
+                raise CommandError(f"--through: {error}") from None
+        company_ids = None
+        if options["company"]:
+            found = dict(
+                Company.objects.filter(
+                    organization=organization, external_id__in=options["company"]
+                ).values_list("external_id", "id")
+            )
+            missing = sorted(set(options["company"]) - set(found))
+            if missing:
+                raise CommandError(_("--company: unknown external id(s): %s") % ", ".join(missing))
+            company_ids = list(found.values())
+        with acting_as(Actor(user_id=None, label="cli", source="cli")):
+            result = lifecycle_recompute(
+                organization=organization, company_ids=company_ids, through_month=through
+            )
+        self.stdout.write(
+            _(
+                "Recomputed %(companies)d companies through %(month)s: %(months)d company-months, "
+                "%(events)d events, %(handoffs)d new hand-offs in %(seconds).2f s"
+            )
+            % {
+                "companies": result.companies,
+                "month": month_label(result.through_month),
+                "months": result.months,
+                "events": result.events,
+                "handoffs": result.handoffs,
+                "seconds": result.seconds,
+            }
+        )

@@ -1,0 +1,400 @@
+"""The one write path of lifecycle data: recompute stages, events, owners and hand-offs.
+
+``lifecycle_recompute`` rebuilds CompanyMonth / LifecycleEvent rows for all companies or for
+the given ones (a new, changed or back-dated order recomputes its company), hands new accounts
+to AMs by the organization's rule, and keeps Company.stage / owner / team current. Running it
+twice on the same data gives the same result: existing hand-offs are kept, never re-drawn.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import polars as pl
+from django.db import transaction
+from django.utils import timezone
+
+from patron.accounts.models import User
+from patron.companies.models import Company, Region
+from patron.core.audit import audit_bulk
+from patron.core.bulk import delete_where_in, insert_rows, update_rows
+from patron.core.models import AuditEvent, Organization
+from patron.core.months import current_month, month_start
+from patron.lifecycle import engine, queries
+from patron.lifecycle.handoffs import NewAccount, assign_least_loaded
+from patron.lifecycle.models import CompanyMonth, Handoff, HandoffRule, LifecycleEvent
+
+ID = pl.Int64
+SMALL_SUBSET = 5000
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    companies: int
+    months: int
+    events: int
+    handoffs: int
+    through_month: int
+    seconds: float
+
+
+def _month_text(column: str) -> pl.Expr:
+    return pl.format(
+        "{}-{}-01",
+        (pl.col(column) // 12).cast(pl.String),
+        ((pl.col(column) % 12) + 1).cast(pl.String).str.zfill(2),
+    )
+
+
+def _money_text(column: str) -> pl.Expr:
+    return pl.format(
+        "{}.{}",
+        (pl.col(column) // 100).cast(pl.String),
+        (pl.col(column) % 100).cast(pl.String).str.zfill(2),
+    )
+
+
+def _read(organization_id: int, company_ids: Sequence[int] | None) -> dict[str, pl.DataFrame]:
+    subset = company_ids if company_ids is not None and len(company_ids) <= SMALL_SUBSET else None
+    frames = {
+        "family_revenue": queries.family_revenue(organization_id, subset),
+        "service_periods": queries.service_periods(organization_id, subset),
+        "first_orders": queries.first_orders(organization_id, subset),
+        "companies": queries.companies(organization_id, subset),
+        "handoffs": queries.handoffs(organization_id, subset),
+    }
+    if company_ids is not None and subset is None:
+        wanted = pl.Series(list(company_ids), dtype=ID)
+        frames = {k: v.filter(pl.col("company_id").is_in(wanted)) for k, v in frames.items()}
+    return frames
+
+
+def _new_handoffs(
+    organization: Organization,
+    frames: dict[str, pl.DataFrame],
+    events: pl.DataFrame,
+    users: pl.DataFrame,
+    loads: pl.DataFrame,
+) -> pl.DataFrame:
+    """Hand-offs for companies that became accounts and were never handed off."""
+    empty = pl.DataFrame(
+        schema={"company_id": ID, "month": ID, "from_user_id": ID, "to_user_id": ID}
+    )
+    if organization.handoff_rule == HandoffRule.MANUAL:
+        return empty
+    candidates = (
+        events.filter(pl.col("kind") == "became_account")
+        .select("company_id", "month")
+        .join(frames["handoffs"].select("company_id").unique(), on="company_id", how="anti")
+        .join(frames["companies"], on="company_id", how="left")
+        .join(frames["first_orders"], on="company_id", how="left")
+        .with_columns(pl.coalesce("first_seller_id", "owner_id").alias("from_user_id"))
+        .join(
+            users.select("user_id", pl.col("team_id").alias("seller_team_id")),
+            left_on="from_user_id",
+            right_on="user_id",
+            how="left",
+        )
+        .with_columns(pl.coalesce("seller_team_id", "team_id").alias("assign_team_id"))
+    )
+    if candidates.is_empty():
+        return empty
+    ams = users.filter(pl.col("is_am") & pl.col("is_active") & pl.col("team_id").is_not_null())
+    ams_by_team: dict[int, list[int]] = {}
+    for team_id, user_id in ams.select("team_id", "user_id").iter_rows():
+        ams_by_team.setdefault(team_id, []).append(user_id)
+    teams_for_region = None
+    if organization.handoff_rule == HandoffRule.TERRITORY:
+        teams_for_region = _teams_for_region(organization)
+    assignments = assign_least_loaded(
+        (
+            NewAccount(company, month, from_user, team, region)
+            for company, month, from_user, team, region in candidates.select(
+                "company_id", "month", "from_user_id", "assign_team_id", "region_id"
+            ).iter_rows()
+        ),
+        ams_by_team=ams_by_team,
+        loads=dict(loads.iter_rows()),
+        teams_for_region=teams_for_region,
+    )
+    return pl.DataFrame(
+        [(a.company_id, a.month, a.from_user_id, a.to_user_id) for a in assignments],
+        schema=empty.schema,
+        orient="row",
+    )
+
+
+def _teams_for_region(organization: Organization) -> dict[int, list[int]]:
+    """Region id → teams whose territory is that region or one of its ancestors."""
+    from patron.accounts.models import Team
+
+    parents = dict(Region.objects.values_list("id", "parent_id"))
+    territory: dict[int, list[int]] = {}
+    for team_id, region_id in Team.objects.filter(
+        organization=organization, region__isnull=False
+    ).values_list("id", "region_id"):
+        territory.setdefault(region_id, []).append(team_id)
+    mapping: dict[int, list[int]] = {}
+    for region_id in parents:
+        node: int | None = region_id
+        while node is not None:
+            if node in territory:
+                mapping[region_id] = territory[node]
+                break
+            node = parents.get(node)
+    return mapping
+
+
+def _owners(months: pl.DataFrame, frames: dict[str, pl.DataFrame], handoffs: pl.DataFrame):  # type: ignore[no-untyped-def]
+    """Owner per company-month: the latest hand-off up to that month, else the first seller."""
+    handed = handoffs.select("company_id", "month", "to_user_id").sort("company_id", "month")
+    base = (
+        months.join(
+            frames["first_orders"].select("company_id", "first_seller_id"),
+            on="company_id",
+            how="left",
+        )
+        .join(frames["companies"].select("company_id", "owner_id"), on="company_id", how="left")
+        .sort("company_id", "month")
+    )
+    joined = base.join_asof(
+        handed, on="month", by="company_id", strategy="backward", check_sortedness=False
+    )
+    return joined.with_columns(
+        pl.coalesce("to_user_id", "first_seller_id", "owner_id").alias("owner_id")
+    ).drop("to_user_id", "first_seller_id")
+
+
+@transaction.atomic
+def lifecycle_recompute(
+    *,
+    organization: Organization,
+    company_ids: Sequence[int] | None = None,
+    through_month: int | None = None,
+) -> RecomputeResult:
+    started = time.perf_counter()
+    organization.refresh_from_db()
+    through = through_month if through_month is not None else current_month(organization.time_zone)
+    ids = None if company_ids is None else sorted(set(company_ids))
+    frames = _read(organization.id, ids)
+    result = engine.compute(
+        frames["family_revenue"],
+        frames["service_periods"],
+        through=through,
+        lapse_months=organization.lapse_months,
+        upsell_threshold=Fraction(organization.upsell_threshold),
+    )
+    users = queries.users(organization.id)
+    months = result.months
+    loads = _loads(organization, months, frames, users, ids, through)
+    new_handoffs = _new_handoffs(organization, frames, result.events, users, loads)
+    all_handoffs = pl.concat(
+        [
+            frames["handoffs"].select("company_id", "month", "to_user_id"),
+            new_handoffs.select("company_id", "month", "to_user_id"),
+        ]
+    )
+    team_of = users.select("user_id", pl.col("team_id").alias("owner_team_id"))
+    months = _owners(months, frames, all_handoffs).join(
+        team_of, left_on="owner_id", right_on="user_id", how="left"
+    )
+    events = result.events.join(
+        months.select("company_id", "month", "owner_id", "owner_team_id"),
+        on=["company_id", "month"],
+        how="left",
+    )
+    _write(organization, ids, months, events, new_handoffs)
+    _update_companies(organization, ids, frames, months, all_handoffs, team_of, through)
+    return RecomputeResult(
+        companies=months.select("company_id").n_unique(),
+        months=months.height,
+        events=events.height,
+        handoffs=new_handoffs.height,
+        through_month=through,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def _loads(
+    organization: Organization,
+    months: pl.DataFrame,
+    frames: dict[str, pl.DataFrame],
+    users: pl.DataFrame,
+    ids: Sequence[int] | None,
+    through: int,
+) -> pl.DataFrame:
+    """Accounts each user owns in the last month, before this run's new hand-offs."""
+    if ids is not None:
+        stored = queries.stored_account_loads(organization.id, month_start(through).isoformat())
+        return stored
+    current = _owners(
+        months.filter((pl.col("month") == through) & (pl.col("stage") == "account")),
+        frames,
+        frames["handoffs"],
+    )
+    return (
+        current.group_by(pl.col("owner_id").alias("user_id"))
+        .agg(pl.len().cast(ID).alias("accounts"))
+        .drop_nulls()
+    )
+
+
+def _write(
+    organization: Organization,
+    ids: Sequence[int] | None,
+    months: pl.DataFrame,
+    events: pl.DataFrame,
+    new_handoffs: pl.DataFrame,
+) -> None:
+    month_table = CompanyMonth._meta.db_table
+    event_table = LifecycleEvent._meta.db_table
+    if ids is None:
+        CompanyMonth.objects.filter(organization=organization).delete()
+        LifecycleEvent.objects.filter(organization=organization).delete()
+    else:
+        delete_where_in(month_table, "company_id", ids)
+        delete_where_in(event_table, "company_id", ids)
+    org = pl.lit(organization.id, dtype=ID)
+    insert_rows(
+        month_table,
+        [
+            "organization_id",
+            "company_id",
+            "month",
+            "stage",
+            "is_active",
+            "revenue",
+            "families_owned",
+            "owner_id",
+            "team_id",
+        ],
+        months.select(
+            org,
+            "company_id",
+            _month_text("month"),
+            "stage",
+            "is_active",
+            _money_text("cents"),
+            "families_owned",
+            "owner_id",
+            "owner_team_id",
+        ).iter_rows(),
+    )
+    insert_rows(
+        event_table,
+        ["organization_id", "company_id", "month", "kind", "amount", "owner_id", "team_id"],
+        events.select(
+            org,
+            "company_id",
+            _month_text("month"),
+            "kind",
+            _money_text("cents"),
+            "owner_id",
+            "owner_team_id",
+        ).iter_rows(),
+    )
+    if new_handoffs.height:
+        now = timezone.now()
+        rule = organization.handoff_rule
+        insert_rows(
+            Handoff._meta.db_table,
+            [
+                "organization_id",
+                "company_id",
+                "from_user_id",
+                "to_user_id",
+                "month",
+                "rule",
+                "created_at",
+            ],
+            (
+                (organization.id, company, from_user, to_user, month_start(month), rule, now)
+                for company, month, from_user, to_user in new_handoffs.iter_rows()
+            ),
+        )
+        audit_bulk(
+            organization_id=organization.id,
+            model=Company,
+            action=AuditEvent.Action.HANDOFF,
+            entries=(
+                (
+                    company,
+                    "",
+                    {
+                        "owner": [from_user, to_user],
+                        "month": [None, month_start(month).isoformat()],
+                    },
+                )
+                for company, month, from_user, to_user in new_handoffs.iter_rows()
+            ),
+        )
+
+
+def _update_companies(
+    organization: Organization,
+    ids: Sequence[int] | None,
+    frames: dict[str, pl.DataFrame],
+    months: pl.DataFrame,
+    handoffs: pl.DataFrame,
+    team_of: pl.DataFrame,
+    through: int,
+) -> None:
+    latest = months.filter(pl.col("month") == through).select("company_id", "stage")
+    last_handoff = (
+        handoffs.sort("company_id", "month")
+        .group_by("company_id", maintain_order=True)
+        .last()
+        .select("company_id", pl.col("to_user_id").alias("handed_to"))
+        .join(team_of, left_on="handed_to", right_on="user_id", how="left")
+    )
+    wanted = (
+        frames["companies"]
+        .join(latest, on="company_id", how="left", suffix="_new")
+        .join(
+            frames["first_orders"].select(
+                "company_id", pl.col("first_order_date").alias("first_new")
+            ),
+            on="company_id",
+            how="left",
+        )
+        .join(last_handoff, on="company_id", how="left")
+        .with_columns(
+            pl.col("stage_new").fill_null("prospect"),
+            pl.coalesce("handed_to", "owner_id").alias("owner_new"),
+            pl.when(pl.col("handed_to").is_not_null())
+            .then(pl.col("owner_team_id"))
+            .otherwise(pl.col("team_id"))
+            .alias("team_new"),
+        )
+    )
+    changed = wanted.filter(
+        (pl.col("stage") != pl.col("stage_new"))
+        | pl.col("first_order_date").ne_missing(pl.col("first_new"))
+        | pl.col("owner_id").ne_missing(pl.col("owner_new"))
+        | pl.col("team_id").ne_missing(pl.col("team_new"))
+    )
+    if changed.is_empty():
+        return
+    now = timezone.now()
+    update_rows(
+        Company._meta.db_table,
+        "id",
+        ["stage", "first_order_date", "owner_id", "team_id", "updated_at"],
+        [
+            (company, stage, first, owner, team, now)
+            for company, stage, first, owner, team in changed.select(
+                "company_id", "stage_new", "first_new", "owner_new", "team_new"
+            ).iter_rows()
+        ],
+    )
+
+
+def users_by_id(ids: Sequence[int]) -> dict[int, User]:
+    return User.objects.in_bulk(list(ids))
+
+
+_ = dt
