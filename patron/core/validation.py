@@ -1,9 +1,17 @@
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 
 from patron.core.errors import ValidationFailed
+
+
+def _field_of(error: ValidationError) -> str:
+    """The field a model-wide error is about: a unique constraint names its distinguishing
+    field (``(organization, external_id)`` → ``external_id``); anything else stays ``__all__``."""
+    fields = (getattr(error, "params", None) or {}).get("unique_check") or ()
+    named = [name for name in fields if name != "organization"]
+    return named[-1] if named else NON_FIELD_ERRORS
 
 
 def validate_instance(instance: models.Model, *, exclude: list[str] | None = None) -> None:
@@ -11,9 +19,11 @@ def validate_instance(instance: models.Model, *, exclude: list[str] | None = Non
     try:
         instance.full_clean(exclude=exclude, validate_unique=True, validate_constraints=True)
     except ValidationError as error:
-        field_errors = {
-            field: " ".join(str(message) for message in messages)
-            for field, messages in error.message_dict.items()
-        }
-        first = next(iter(field_errors.items()))
-        raise ValidationFailed(f"{first[0]}: {first[1]}", field_errors) from None
+        field_errors: dict[str, list[str]] = {}
+        for field, errors in error.error_dict.items():
+            for item in errors:
+                name = _field_of(item) if field == NON_FIELD_ERRORS else field
+                field_errors.setdefault(name, []).extend(str(message) for message in item)
+        joined = {field: " ".join(messages) for field, messages in field_errors.items()}
+        first = next(iter(joined.items()))
+        raise ValidationFailed(f"{first[0]}: {first[1]}", joined) from None
