@@ -34,10 +34,10 @@ class HandoffRule(models.TextChoices):
 
 class CompanyMonth(models.Model):
     organization = models.ForeignKey(
-        "core.Organization", on_delete=models.CASCADE, related_name="+"
+        "core.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     company = models.ForeignKey(
-        "companies.Company", on_delete=models.CASCADE, related_name="months"
+        "companies.Company", on_delete=models.CASCADE, related_name="months", db_index=False
     )
     month = models.DateField(_("month"))  # the first day of the month
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
@@ -47,10 +47,20 @@ class CompanyMonth(models.Model):
     )
     families_owned = models.PositiveIntegerField(_("product families owned"), default=0)
     owner = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     team = models.ForeignKey(
-        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "accounts.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
@@ -60,11 +70,9 @@ class CompanyMonth(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["company", "month"], name="company_month_unique"),
         ]
-        indexes = [
-            models.Index(fields=["organization", "month", "stage"], name="company_month_stage"),
-            models.Index(fields=["month", "team", "stage"], name="company_month_team"),
-            models.Index(fields=["month", "owner", "stage"], name="company_month_owner"),
-        ]
+        # lean on purpose: the unique (company, month) index serves per-company reads, and one
+        # (month, team, stage) index serves every monthly count and indicator query
+        indexes = [models.Index(fields=["month", "team", "stage"], name="company_month_team")]
 
     def __str__(self) -> str:
         return f"{self.company_id} {self.month:%Y-%m} {self.stage}"
@@ -72,19 +80,32 @@ class CompanyMonth(models.Model):
 
 class LifecycleEvent(models.Model):
     organization = models.ForeignKey(
-        "core.Organization", on_delete=models.CASCADE, related_name="+"
+        "core.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     company = models.ForeignKey(
-        "companies.Company", on_delete=models.CASCADE, related_name="lifecycle_events"
+        "companies.Company",
+        on_delete=models.CASCADE,
+        related_name="lifecycle_events",
+        db_index=False,
     )
     month = models.DateField(_("month"))
     kind = models.CharField(_("event"), max_length=16, choices=EventKind.choices)
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, default=Decimal("0"))
     owner = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     team = models.ForeignKey(
-        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "accounts.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
@@ -96,9 +117,7 @@ class LifecycleEvent(models.Model):
                 fields=["company", "month", "kind"], name="lifecycle_event_unique"
             ),
         ]
-        indexes = [
-            models.Index(fields=["organization", "month", "kind"], name="lifecycle_event_month")
-        ]
+        indexes = [models.Index(fields=["month", "kind"], name="lifecycle_event_month")]
 
     def __str__(self) -> str:
         return f"{self.company_id} {self.month:%Y-%m} {self.kind}"

@@ -8,9 +8,9 @@ twice on the same data gives the same result: existing hand-offs are kept, never
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -18,10 +18,9 @@ import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
-from patron.accounts.models import User
 from patron.companies.models import Company, Region
 from patron.core.audit import audit_bulk
-from patron.core.bulk import delete_where_in, insert_rows, update_rows
+from patron.core.bulk import deferred_indexes, delete_where_in, insert_rows, update_rows
 from patron.core.models import AuditEvent, Organization
 from patron.core.months import current_month, month_start
 from patron.lifecycle import engine, queries
@@ -259,6 +258,16 @@ def _write(
         delete_where_in(month_table, "company_id", ids)
         delete_where_in(event_table, "company_id", ids)
     org = pl.lit(organization.id, dtype=ID)
+    bulk = months.height > 50_000
+    with deferred_indexes(month_table) if bulk else nullcontext():
+        _insert_months(month_table, org, months)
+    with deferred_indexes(event_table) if bulk else nullcontext():
+        _insert_events(event_table, org, events)
+    if new_handoffs.height:
+        _insert_handoffs(organization, new_handoffs)
+
+
+def _insert_months(month_table: str, org: pl.Expr, months: pl.DataFrame) -> None:
     insert_rows(
         month_table,
         [
@@ -284,6 +293,9 @@ def _write(
             "owner_team_id",
         ).iter_rows(),
     )
+
+
+def _insert_events(event_table: str, org: pl.Expr, events: pl.DataFrame) -> None:
     insert_rows(
         event_table,
         ["organization_id", "company_id", "month", "kind", "amount", "owner_id", "team_id"],
@@ -297,41 +309,43 @@ def _write(
             "owner_team_id",
         ).iter_rows(),
     )
-    if new_handoffs.height:
-        now = timezone.now()
-        rule = organization.handoff_rule
-        insert_rows(
-            Handoff._meta.db_table,
-            [
-                "organization_id",
-                "company_id",
-                "from_user_id",
-                "to_user_id",
-                "month",
-                "rule",
-                "created_at",
-            ],
+
+
+def _insert_handoffs(organization: Organization, new_handoffs: pl.DataFrame) -> None:
+    now = timezone.now()
+    rule = organization.handoff_rule
+    insert_rows(
+        Handoff._meta.db_table,
+        [
+            "organization_id",
+            "company_id",
+            "from_user_id",
+            "to_user_id",
+            "month",
+            "rule",
+            "created_at",
+        ],
+        (
+            (organization.id, company, from_user, to_user, month_start(month), rule, now)
+            for company, month, from_user, to_user in new_handoffs.iter_rows()
+        ),
+    )
+    audit_bulk(
+        organization_id=organization.id,
+        model=Company,
+        action=AuditEvent.Action.HANDOFF,
+        entries=(
             (
-                (organization.id, company, from_user, to_user, month_start(month), rule, now)
-                for company, month, from_user, to_user in new_handoffs.iter_rows()
-            ),
-        )
-        audit_bulk(
-            organization_id=organization.id,
-            model=Company,
-            action=AuditEvent.Action.HANDOFF,
-            entries=(
-                (
-                    company,
-                    "",
-                    {
-                        "owner": [from_user, to_user],
-                        "month": [None, month_start(month).isoformat()],
-                    },
-                )
-                for company, month, from_user, to_user in new_handoffs.iter_rows()
-            ),
-        )
+                company,
+                "",
+                {
+                    "owner": [from_user, to_user],
+                    "month": [None, month_start(month).isoformat()],
+                },
+            )
+            for company, month, from_user, to_user in new_handoffs.iter_rows()
+        ),
+    )
 
 
 def _update_companies(
@@ -343,6 +357,7 @@ def _update_companies(
     team_of: pl.DataFrame,
     through: int,
 ) -> None:
+    """Keep Company.stage (latest month), first_order_date and owner/team current."""
     latest = months.filter(pl.col("month") == through).select("company_id", "stage")
     last_handoff = (
         handoffs.sort("company_id", "month")
@@ -351,16 +366,13 @@ def _update_companies(
         .select("company_id", pl.col("to_user_id").alias("handed_to"))
         .join(team_of, left_on="handed_to", right_on="user_id", how="left")
     )
+    first_orders = frames["first_orders"].select(
+        "company_id", pl.col("first_order_date").alias("first_new")
+    )
     wanted = (
         frames["companies"]
         .join(latest, on="company_id", how="left", suffix="_new")
-        .join(
-            frames["first_orders"].select(
-                "company_id", pl.col("first_order_date").alias("first_new")
-            ),
-            on="company_id",
-            how="left",
-        )
+        .join(first_orders, on="company_id", how="left")
         .join(last_handoff, on="company_id", how="left")
         .with_columns(
             pl.col("stage_new").fill_null("prospect"),
@@ -391,10 +403,3 @@ def _update_companies(
             ).iter_rows()
         ],
     )
-
-
-def users_by_id(ids: Sequence[int]) -> dict[int, User]:
-    return User.objects.in_bulk(list(ids))
-
-
-_ = dt

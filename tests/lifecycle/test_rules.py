@@ -242,3 +242,43 @@ def test_engine_matches_rules(orders, services, lapse, threshold):
     first = min(month for month, _, _ in orders)
     services = [(max(start, first), end) for start, end in services if end >= first]
     stages_and_events(orders, services=services, through=16, lapse=lapse, threshold=threshold)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    companies=st.lists(st.tuples(order_strategy, service_strategy), min_size=2, max_size=6),
+    lapse=st.integers(1, 4),
+)
+def test_engine_matches_rules_for_many_companies_at_once(companies, lapse):
+    """Running values must restart at each company (the engine works on one sorted grid)."""
+    revenue_rows, period_rows, expected = [], [], {}
+    for company_id, (orders, services) in enumerate(companies, start=1):
+        first = min(month for month, _, _ in orders)
+        services = [(max(s, first), e) for s, e in services if e >= first]
+        for month, family, cents in orders:
+            revenue_rows.append((company_id, month, ord(family), cents))
+        period_rows.extend((company_id, s, e) for s, e in services)
+        expected[company_id] = [
+            (r.month, r.stage, r.is_active, r.revenue, r.families_owned, r.events)
+            for r in run_rules(orders, services=services, through=16, lapse=lapse)
+        ]
+    revenue = (
+        pl.DataFrame(revenue_rows, schema=engine.empty_family_revenue().schema, orient="row")
+        .group_by("company_id", "month", "family_id")
+        .agg(pl.col("cents").sum())
+    )
+    periods = pl.DataFrame(period_rows, schema=engine.empty_service_periods().schema, orient="row")
+    result = engine.compute(
+        revenue, periods, through=16, lapse_months=lapse, upsell_threshold=Fraction(1, 5)
+    )
+    events: dict[tuple[int, int], dict[str, int]] = {}
+    for company_id, month, kind, cents in result.events.iter_rows():
+        events.setdefault((company_id, month), {})[kind] = cents
+    actual: dict[int, list] = {}
+    for company_id, month, stage, active, cents, owned in result.months.sort(
+        "company_id", "month"
+    ).iter_rows():
+        actual.setdefault(company_id, []).append(
+            (month, stage, active, cents, owned, events.get((company_id, month), {}))
+        )
+    assert actual == expected

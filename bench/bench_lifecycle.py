@@ -1,0 +1,72 @@
+"""Full lifecycle recompute against the floor: one plain SQL query grouping the same counted
+order lines by company and month.
+
+    .venv/bin/python bench/bench_lifecycle.py [--runs 3]
+
+Runs on the database of DATABASE_URL / PATRON_DATA_DIR (generate it first with
+``patron generate --size large``).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from common import save, setup_django, summary, timed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    setup_django()
+    from django.db import connection
+
+    from patron.core.models import Organization
+    from patron.lifecycle.models import CompanyMonth, LifecycleEvent
+    from patron.lifecycle.queries import month_sql
+    from patron.lifecycle.services import lifecycle_recompute
+    from patron.sales.models import Order, OrderLine
+
+    organization = Organization.objects.get_default()
+    floor_sql = (
+        f"SELECT o.company_id, {month_sql('o.order_date')} AS month, SUM(l.base_amount)"
+        " FROM sales_orderline l JOIN sales_order o ON o.id = l.order_id"
+        " WHERE o.organization_id = %s AND o.status IN ('paid', 'open')"
+        " GROUP BY o.company_id, month"
+    )
+
+    def floor() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(floor_sql, [organization.id])
+            return len(cursor.fetchall())
+
+    floors, recomputes = [], []
+    groups = 0
+    for _ in range(args.runs):
+        seconds, groups = timed(floor)
+        floors.append(seconds)
+        seconds, result = timed(lambda: lifecycle_recompute(organization=organization))
+        recomputes.append(seconds)
+    floor_median = summary(floors)["median_ms"] / 1000
+    recompute_median = summary(recomputes)["median_ms"] / 1000
+    save(
+        "lifecycle",
+        {
+            "companies": organization and result.companies,
+            "orders": Order.objects.count(),
+            "order_lines": OrderLine.objects.count(),
+            "company_months": CompanyMonth.objects.count(),
+            "events": LifecycleEvent.objects.count(),
+            "floor_groups": groups,
+            "floor_seconds": summary(floors),
+            "recompute_seconds": summary(recomputes),
+            "recompute_median_s": recompute_median,
+            "floor_median_s": floor_median,
+            "ratio_to_floor": round(recompute_median / floor_median, 2),
+            "goal": "recompute < 20 s on SQLite and <= 3x the floor query",
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
