@@ -26,7 +26,7 @@ PRODUCT_FIELDS = (
 @transaction.atomic
 def product_family_create(*, organization: Organization, code: str, name: str) -> ProductFamily:
     family = ProductFamily(organization=organization, code=code, name=name)
-    validate_instance(family)
+    validate_instance(family, unique_field="code")
     family.save()
     audit_record(family, AuditEvent.Action.CREATE, {"code": [None, code], "name": [None, name]})
     return family
@@ -39,7 +39,7 @@ def product_create(*, organization: Organization, **values: Any) -> Product:
         raise TypeError(f"unknown product fields: {sorted(unknown)}")
     values.setdefault("currency", organization.currency)
     product = Product(organization=organization, **values)
-    validate_instance(product)
+    validate_instance(product, unique_field="sku")
     product.save()
     audit_record(
         product,
@@ -58,7 +58,7 @@ def product_update(*, product: Product, **values: Any) -> Product:
     changes = field_changes(original, values)
     if not changes:
         return original
-    validate_instance(original)
+    validate_instance(original, unique_field="sku")
     original.save()
     audit_record(original, AuditEvent.Action.UPDATE, changes)
     return original

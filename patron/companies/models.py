@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -126,7 +127,12 @@ class Contact(OrgScopedModel):
     buying_role = models.CharField(
         _("buying role"), max_length=16, choices=BuyingRole.choices, default=BuyingRole.UNKNOWN
     )
-    influence = models.PositiveSmallIntegerField(_("influence (1–5)"), null=True, blank=True)
+    influence = models.PositiveSmallIntegerField(
+        _("influence (1–5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
     attitude = models.CharField(_("attitude"), max_length=16, choices=Attitude.choices, blank=True)
     notes = models.TextField(_("notes"), blank=True)
 

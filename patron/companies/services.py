@@ -51,7 +51,7 @@ def company_create(*, organization: Organization, **values: Any) -> Company:
         raise TypeError(f"unknown company fields: {sorted(unknown)}")
     company = Company(organization=organization, **values)
     company.team_id = _team_of(values.get("owner"))
-    validate_instance(company)
+    validate_instance(company, unique_field="external_id")
     company.save()
     audit_record(
         company,
@@ -72,7 +72,7 @@ def company_update(*, company: Company, **values: Any) -> Company:
         return original
     if "owner" in values:
         original.team_id = _team_of(values["owner"])
-    validate_instance(original)
+    validate_instance(original, unique_field="external_id")
     original.save()
     audit_record(original, AuditEvent.Action.UPDATE, changes)
     return original
@@ -84,7 +84,7 @@ def contact_create(*, organization: Organization, **values: Any) -> Contact:
     if unknown:
         raise TypeError(f"unknown contact fields: {sorted(unknown)}")
     contact = Contact(organization=organization, **values)
-    validate_instance(contact)
+    validate_instance(contact, unique_field="external_id")
     contact.save()
     audit_record(
         contact,
@@ -103,7 +103,7 @@ def contact_update(*, contact: Contact, **values: Any) -> Contact:
     changes = field_changes(original, values)
     if not changes:
         return original
-    validate_instance(original)
+    validate_instance(original, unique_field="external_id")
     original.save()
     audit_record(original, AuditEvent.Action.UPDATE, changes)
     return original

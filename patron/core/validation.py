@@ -14,8 +14,15 @@ def _field_of(error: ValidationError) -> str:
     return named[-1] if named else NON_FIELD_ERRORS
 
 
-def validate_instance(instance: models.Model, *, exclude: list[str] | None = None) -> None:
-    """Run the model's field and constraint checks; raise ValidationFailed naming each field."""
+def validate_instance(
+    instance: models.Model, *, exclude: list[str] | None = None, unique_field: str | None = None
+) -> None:
+    """Run the model's field and constraint checks; raise ValidationFailed naming each field.
+
+    ``unique_field`` is the natural key checked first so a clash names that field.
+    """
+    if unique_field is not None:
+        ensure_unique(instance, unique_field)
     try:
         instance.full_clean(exclude=exclude, validate_unique=True, validate_constraints=True)
     except ValidationError as error:
@@ -27,3 +34,19 @@ def validate_instance(instance: models.Model, *, exclude: list[str] | None = Non
         joined = {field: " ".join(messages) for field, messages in field_errors.items()}
         first = next(iter(joined.items()))
         raise ValidationFailed(f"{first[0]}: {first[1]}", joined) from None
+
+
+def ensure_unique(instance: models.Model, field: str) -> None:
+    """Refuse a second record with the same natural key in the organization, naming the field."""
+    from django.utils.translation import gettext as _
+
+    value = getattr(instance, field)
+    clash = (
+        type(instance)
+        ._default_manager.filter(organization_id=instance.organization_id, **{field: value})  # type: ignore[attr-defined]
+        .exclude(pk=instance.pk)
+        .exists()
+    )
+    if clash:
+        reason = _("%(value)s is already used by another record") % {"value": value}
+        raise ValidationFailed(f"{field}: {reason}", {field: reason})

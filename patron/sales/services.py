@@ -132,7 +132,7 @@ def order_create(*, organization: Organization, lines: Sequence[LineInput], **va
     order = Order(organization=organization, **values)
     order.fx_rate = currency_rate(organization, order.currency)
     order.total_amount = sum((line.amount for line in lines), Decimal("0"))
-    validate_instance(order)
+    validate_instance(order, unique_field="external_id")
     order.save()
     _write_lines(order, lines)
     changes = {name: [None, jsonable(getattr(order, name))] for name in values}
@@ -159,7 +159,7 @@ def order_update(*, order: Order, lines: Sequence[LineInput] | None = None, **va
         changes["lines"] = [None, _line_summary(lines)]
     if not changes:
         return original
-    validate_instance(original)
+    validate_instance(original, unique_field="external_id")
     original.save()
     if lines is not None:
         _write_lines(original, lines)
