@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import polars as pl
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from patron.companies.models import Company, Region
@@ -251,20 +251,27 @@ def _write(
 ) -> None:
     month_table = CompanyMonth._meta.db_table
     event_table = LifecycleEvent._meta.db_table
-    if ids is None:
-        CompanyMonth.objects.filter(organization=organization).delete()
-        LifecycleEvent.objects.filter(organization=organization).delete()
-    else:
-        delete_where_in(month_table, "company_id", ids)
-        delete_where_in(event_table, "company_id", ids)
     org = pl.lit(organization.id, dtype=ID)
     bulk = months.height > 50_000
     with deferred_indexes(month_table) if bulk else nullcontext():
+        _delete(organization, month_table, ids)
         _insert_months(month_table, org, months)
     with deferred_indexes(event_table) if bulk else nullcontext():
+        _delete(organization, event_table, ids)
         _insert_events(event_table, org, events)
     if new_handoffs.height:
         _insert_handoffs(organization, new_handoffs)
+
+
+def _delete(organization: Organization, table: str, ids: Sequence[int] | None) -> None:
+    if ids is not None:
+        delete_where_in(table, "company_id", ids)
+        return
+    with connection.cursor() as cursor:
+        if Organization.objects.exclude(pk=organization.pk).exists():
+            cursor.execute(f"DELETE FROM {table} WHERE organization_id = %s", [organization.id])
+        else:  # the only organization: an unqualified DELETE is a fast truncate
+            cursor.execute(f"DELETE FROM {table}")
 
 
 def _insert_months(month_table: str, org: pl.Expr, months: pl.DataFrame) -> None:
