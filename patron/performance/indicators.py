@@ -182,9 +182,9 @@ def _current(organization: Organization, month: int, scope: Q) -> dict[Key, Tota
     for row in rows:
         totals = result.setdefault((row["owner_id"], row["team_id"]), Totals())
         totals.new_customers += row["new_customers"]
-        totals.new_customer_revenue += row["new_customer_revenue"] or ZERO
+        totals.new_customer_revenue += _money(row["new_customer_revenue"])
         totals.active_accounts += row["active_accounts"]
-        totals.account_revenue += row["account_revenue"] or ZERO
+        totals.account_revenue += _money(row["account_revenue"])
         totals.families_on_accounts += row["families_on_accounts"] or 0
     return result
 
@@ -250,7 +250,7 @@ def _events(organization: Organization, month: int, scope: Q, result: dict[Key, 
     )
     for row in rows:
         totals = result.setdefault((row["owner_id"], row["team_id"]), Totals())
-        totals.expansion_revenue += row["expansion"] or ZERO
+        totals.expansion_revenue += _money(row["expansion"])
         totals.lapsed += row["lapsed"]
         totals.won_back += row["won_back"]
 
