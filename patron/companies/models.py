@@ -85,6 +85,9 @@ class Company(OrgScopedModel):
         _("stage"), max_length=16, choices=Stage.choices, default=Stage.PROSPECT
     )
     first_order_date = models.DateField(_("first order"), null=True, blank=True)
+    # A checksum of the company's stored lifecycle rows: a recompute rewrites only the
+    # companies whose rows changed.
+    lifecycle_signature = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("company")

@@ -103,7 +103,8 @@ def first_orders(organization_id: int, company_ids: Sequence[int] | None) -> pl.
 def companies(organization_id: int, company_ids: Sequence[int] | None) -> pl.DataFrame:
     where, params = _company_filter(company_ids, "c.id")
     sql = (
-        "SELECT c.id, c.owner_id, c.team_id, c.region_id, c.stage, c.first_order_date"
+        "SELECT c.id, c.owner_id, c.team_id, c.region_id, c.stage, c.first_order_date,"
+        " c.lifecycle_signature"
         f" FROM companies_company c WHERE c.organization_id = %s{where}"
     )
     return _frame(
@@ -116,6 +117,7 @@ def companies(organization_id: int, company_ids: Sequence[int] | None) -> pl.Dat
             "region_id": ID,
             "stage": pl.String,
             "first_order_date": pl.Date,
+            "lifecycle_signature": ID,
         },
     )
 

@@ -29,6 +29,30 @@ from patron.lifecycle.models import CompanyMonth, Handoff, HandoffRule, Lifecycl
 
 ID = pl.Int64
 SMALL_SUBSET = 5000
+REWRITE_ALL_SHARE = 0.3  # past this share of changed companies, rewrite the whole table
+
+
+def _signatures(months: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
+    """A checksum per company of everything stored for it (order-independent sum of row
+    hashes, each cut to 52 bits so the sum of a few hundred rows stays inside Int64)."""
+    month_hash = pl.struct(
+        "month", "stage", "is_active", "cents", "families_owned", "owner_id", "owner_team_id"
+    ).hash(seed=7)
+    event_hash = pl.struct("month", "kind", "cents", "owner_id", "owner_team_id").hash(seed=11)
+    parts = [
+        months.select("company_id", (month_hash // 4096).cast(ID).alias("h")),
+        events.select("company_id", (event_hash // 4096).cast(ID).alias("h")),
+    ]
+    return pl.concat(parts).group_by("company_id").agg(pl.col("h").sum().alias("signature"))
+
+
+def _changed_companies(companies: pl.DataFrame, signatures: pl.DataFrame, force: bool) -> pl.Series:
+    joined = companies.select("company_id", "lifecycle_signature").join(
+        signatures, on="company_id", how="left"
+    )
+    if not force:
+        joined = joined.filter(pl.col("signature").ne_missing(pl.col("lifecycle_signature")))
+    return joined["company_id"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +63,7 @@ class RecomputeResult:
     handoffs: int
     through_month: int
     seconds: float
+    rewritten: int = 0  # companies whose stored rows changed and were written again
 
 
 def _month_text(column: str) -> pl.Expr:
@@ -174,7 +199,9 @@ def lifecycle_recompute(
     organization: Organization,
     company_ids: Sequence[int] | None = None,
     through_month: int | None = None,
+    force: bool = False,
 ) -> RecomputeResult:
+    """Recompute stored lifecycle data; ``force`` rewrites every row even if unchanged."""
     started = time.perf_counter()
     organization.refresh_from_db()
     through = through_month if through_month is not None else current_month(organization.time_zone)
@@ -206,9 +233,13 @@ def lifecycle_recompute(
         on=["company_id", "month"],
         how="left",
     )
-    _write(organization, ids, months, events, new_handoffs)
-    _update_companies(organization, ids, frames, months, all_handoffs, team_of, through)
+    signatures = _signatures(months, events)
+    changed = _changed_companies(frames["companies"], signatures, force)
+    rewrite_all = force or changed.len() > REWRITE_ALL_SHARE * max(1, frames["companies"].height)
+    _write(organization, ids, months, events, new_handoffs, None if rewrite_all else changed)
+    _update_companies(frames, months, all_handoffs, team_of, signatures, through)
     return RecomputeResult(
+        rewritten=changed.len(),
         companies=months.select("company_id").n_unique(),
         months=months.height,
         events=events.height,
@@ -248,10 +279,16 @@ def _write(
     months: pl.DataFrame,
     events: pl.DataFrame,
     new_handoffs: pl.DataFrame,
+    only: pl.Series | None,
 ) -> None:
+    """Replace the stored rows: of every company in scope, or ``only`` of the changed ones."""
     month_table = CompanyMonth._meta.db_table
     event_table = LifecycleEvent._meta.db_table
     org = pl.lit(organization.id, dtype=ID)
+    if only is not None:
+        ids = only.sort().to_list()
+        months = months.filter(pl.col("company_id").is_in(only))
+        events = events.filter(pl.col("company_id").is_in(only))
     bulk = months.height > 50_000
     with deferred_indexes(month_table) if bulk else nullcontext():
         _delete(organization, month_table, ids)
@@ -356,12 +393,11 @@ def _insert_handoffs(organization: Organization, new_handoffs: pl.DataFrame) -> 
 
 
 def _update_companies(
-    organization: Organization,
-    ids: Sequence[int] | None,
     frames: dict[str, pl.DataFrame],
     months: pl.DataFrame,
     handoffs: pl.DataFrame,
     team_of: pl.DataFrame,
+    signatures: pl.DataFrame,
     through: int,
 ) -> None:
     """Keep Company.stage (latest month), first_order_date and owner/team current."""
@@ -381,6 +417,7 @@ def _update_companies(
         .join(latest, on="company_id", how="left", suffix="_new")
         .join(first_orders, on="company_id", how="left")
         .join(last_handoff, on="company_id", how="left")
+        .join(signatures, on="company_id", how="left")
         .with_columns(
             pl.col("stage_new").fill_null("prospect"),
             pl.coalesce("handed_to", "owner_id").alias("owner_new"),
@@ -395,6 +432,7 @@ def _update_companies(
         | pl.col("first_order_date").ne_missing(pl.col("first_new"))
         | pl.col("owner_id").ne_missing(pl.col("owner_new"))
         | pl.col("team_id").ne_missing(pl.col("team_new"))
+        | pl.col("lifecycle_signature").ne_missing(pl.col("signature"))
     )
     if changed.is_empty():
         return
@@ -402,11 +440,11 @@ def _update_companies(
     update_rows(
         Company._meta.db_table,
         "id",
-        ["stage", "first_order_date", "owner_id", "team_id", "updated_at"],
+        ["stage", "first_order_date", "owner_id", "team_id", "lifecycle_signature", "updated_at"],
         [
-            (company, stage, first, owner, team, now)
-            for company, stage, first, owner, team in changed.select(
-                "company_id", "stage_new", "first_new", "owner_new", "team_new"
+            (*row, now)
+            for row in changed.select(
+                "company_id", "stage_new", "first_new", "owner_new", "team_new", "signature"
             ).iter_rows()
         ],
     )

@@ -56,7 +56,10 @@ def test_recompute_twice_gives_the_same_result(world):
     second = lifecycle_recompute(organization=world.org, through_month=THROUGH)
     assert snapshot() == before
     assert (first.companies, first.months, first.events) == (2, 10, 6)
-    assert (second.months, second.events, second.handoffs) == (10, 6, 0)
+    assert (second.months, second.events, second.handoffs, second.rewritten) == (10, 6, 0, 0)
+    forced = lifecycle_recompute(organization=world.org, through_month=THROUGH, force=True)
+    assert forced.rewritten == 2
+    assert snapshot() == before
 
 
 def test_back_dated_order_recomputes_the_months_it_affects(world):
@@ -64,8 +67,14 @@ def test_back_dated_order_recomputes_the_months_it_affects(world):
     world.order(a, "2026-03-10")
     lifecycle_recompute(organization=world.org, through_month=THROUGH)
     assert stages(a)[0] == (m("2026-03"), "new_customer")
+    untouched = world.company("B")
+    world.order(untouched, "2026-02-01")
+    lifecycle_recompute(organization=world.org, through_month=THROUGH)
     world.order(a, "2026-01-20")  # back-dated: now the first order
-    lifecycle_recompute(organization=world.org, company_ids=[a.id], through_month=THROUGH)
+    b_rows = stages(untouched)
+    result = lifecycle_recompute(organization=world.org, through_month=THROUGH)
+    assert result.rewritten == 1  # only A changed
+    assert stages(untouched) == b_rows
     assert stages(a) == [
         (m("2026-01"), "new_customer"),
         (m("2026-02"), "visitor"),

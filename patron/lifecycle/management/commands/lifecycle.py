@@ -21,6 +21,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--company", action="append", default=[], help=_("external id; repeatable")
         )
+        parser.add_argument(
+            "--force", action="store_true", help=_("rewrite every row, changed or not")
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         organization = Organization.objects.get_default()
@@ -43,12 +46,16 @@ class Command(BaseCommand):
             company_ids = list(found.values())
         with acting_as(Actor(user_id=None, label="cli", source="cli")):
             result = lifecycle_recompute(
-                organization=organization, company_ids=company_ids, through_month=through
+                organization=organization,
+                company_ids=company_ids,
+                through_month=through,
+                force=options["force"],
             )
         self.stdout.write(
             _(
                 "Recomputed %(companies)d companies through %(month)s: %(months)d company-months, "
-                "%(events)d events, %(handoffs)d new hand-offs in %(seconds).2f s"
+                "%(events)d events, %(handoffs)d new hand-offs, %(rewritten)d companies rewritten "
+                "in %(seconds).2f s"
             )
             % {
                 "companies": result.companies,
@@ -56,6 +63,7 @@ class Command(BaseCommand):
                 "months": result.months,
                 "events": result.events,
                 "handoffs": result.handoffs,
+                "rewritten": result.rewritten,
                 "seconds": result.seconds,
             }
         )
