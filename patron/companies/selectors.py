@@ -10,6 +10,7 @@ from patron.accounts.models import User
 from patron.accounts.selectors import team_scope
 from patron.companies.models import Company, Contact, Region
 from patron.core.errors import NotFound
+from patron.core.models import AuditEvent
 
 
 @dataclass(frozen=True)
@@ -92,3 +93,25 @@ def contact_get(user: User, contact_id: int) -> Contact:
     if contact is None:
         raise NotFound("contact not found", {"contact_id": "no such contact"})
     return contact
+
+
+def company_audit_trail(company: Company, *, limit: int = 100) -> list[AuditEvent]:
+    """Changes to the company itself, its contacts and its orders, newest first."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from patron.sales.models import Order
+
+    targets = Q(content_type=ContentType.objects.get_for_model(Company), object_id=company.pk)
+    contact_ids = list(company.contacts.values_list("id", flat=True)[:500])
+    if contact_ids:
+        targets |= Q(
+            content_type=ContentType.objects.get_for_model(Contact), object_id__in=contact_ids
+        )
+    order_ids = list(Order.objects.filter(company=company).values_list("id", flat=True)[:500])
+    if order_ids:
+        targets |= Q(content_type=ContentType.objects.get_for_model(Order), object_id__in=order_ids)
+    return list(
+        AuditEvent.objects.filter(targets)
+        .select_related("actor", "content_type")
+        .order_by("-at", "-id")[:limit]
+    )

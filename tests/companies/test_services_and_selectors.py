@@ -160,3 +160,40 @@ def test_company_filters(org, people, regions):
     assert names(search="2") == ["2"]  # exact external id
     assert names(stage="prospect") == ["3", "2", "1"]
     assert names(stage="account") == []
+
+
+def test_company_audit_trail_includes_contacts_and_orders(org, people):
+    import datetime as dt
+
+    from patron.catalog.models import Product, ProductFamily
+    from patron.companies.selectors import company_audit_trail
+    from patron.sales.services import LineInput, order_create
+
+    family = ProductFamily.objects.create(organization=org, code="ddns", name="DDNS")
+    product = Product.objects.create(organization=org, sku="D1", name="DDNS", family=family)
+    with acting_as(Actor(user_id=people["bdm_east"].id, label="bdm_east", source="api")):
+        company = company_create(organization=org, external_id="C-1", name="Acme")
+        contact_create(organization=org, company=company, external_id="P-1", name="Li")
+        order_create(
+            organization=org,
+            external_id="O-1",
+            company=company,
+            order_date=dt.date(2026, 1, 5),
+            status="paid",
+            lines=[LineInput(product=product, quantity=Decimal(2), amount=Decimal("99.50"))],
+        )
+    trail = company_audit_trail(company)
+    assert [(e.content_type.model, e.action, e.actor_label, e.source) for e in trail] == [
+        ("order", "create", "bdm_east", "api"),
+        ("contact", "create", "bdm_east", "api"),
+        ("company", "create", "bdm_east", "api"),
+    ]
+    assert trail[0].changes["lines"][1] == [
+        {
+            "product": "D1",
+            "quantity": "2",
+            "amount": "99.50",
+            "service_start": None,
+            "service_end": None,
+        }
+    ]
