@@ -1,0 +1,162 @@
+"""What every import kind shares: the context, the plan it returns, the simple upsert."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+from django.db import models
+from django.utils.translation import gettext as _
+
+from patron.core.audit import Actor
+from patron.core.models import AuditEvent, Organization
+from patron.imports import writers
+from patron.imports.progress import Progress
+from patron.imports.readers import ROW
+from patron.imports.validation import BAD, rejected_rows
+
+KEY_CHUNK = 5_000  # keys per IN (…) query when loading stored rows
+
+
+@dataclass(frozen=True)
+class ImportContext:
+    organization: Organization
+    actor: Actor
+    progress: Progress
+
+    @property
+    def audit(self) -> writers.AuditSpec:
+        return writers.AuditSpec(organization_id=self.organization.pk, actor=self.actor)
+
+
+@dataclass
+class Plan:
+    """The outcome of validation: counts, rejects, and how to write the good rows."""
+
+    rows: int
+    rejects: pl.DataFrame
+    ignored_columns: list[str]
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    write_rows: int = 0
+    write: Callable[[], list[int]] = field(default=list)
+
+    @property
+    def rejected(self) -> int:
+        return self.rejects.height
+
+
+def stored(
+    queryset: models.QuerySet[Any],
+    key: str,
+    keys: pl.Series,
+    schema: dict[str, pl.DataType],
+) -> pl.DataFrame:
+    """Stored rows (``schema`` columns) whose ``key`` is among ``keys``, in IN-chunks."""
+    unique_keys = keys.drop_nulls().unique().sort()
+    frames = [
+        writers.fetch(
+            queryset.filter(**{f"{key}__in": unique_keys.slice(start, KEY_CHUNK).to_list()}),
+            schema,
+        )
+        for start in range(0, unique_keys.len(), KEY_CHUNK)
+    ]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=dict(schema))
+
+
+def text_for_db(frame: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
+    """Blank CharFields are stored as '' (never NULL)."""
+    return frame.with_columns([pl.col(name).fill_null("") for name in names if name in frame])
+
+
+@dataclass(frozen=True)
+class SimpleKind:
+    """An import where each good row upserts one row of ``model`` keyed by ``key``."""
+
+    model: type[models.Model]
+    key: str
+    label: str  # the column used as the audit event's object label
+
+
+def simple_plan(
+    kind: SimpleKind,
+    context: ImportContext,
+    *,
+    raw: pl.DataFrame,
+    checked: pl.DataFrame,
+    ignored: list[str],
+    fields: Sequence[str],
+    existing: pl.DataFrame,
+    before_write: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+    create_values: dict[str, Any] | None = None,
+) -> Plan:
+    """Classify the good rows against ``existing`` and return the plan that upserts them.
+
+    ``fields`` are the compared and written columns (database column names). ``before_write``
+    may turn the good rows into database columns (e.g. map a family code to its id) inside the
+    write transaction. ``create_values`` are extra columns for new rows only.
+    """
+    good = checked.filter(~pl.col(BAD)).select(ROW, kind.key, *fields)
+    classified = writers.classify(good, existing, key=kind.key, fields=fields)
+    counts = classified.group_by(writers.STATUS).len()
+    count = dict(zip(counts[writers.STATUS], counts["len"], strict=True))
+    plan = Plan(
+        rows=raw.height,
+        rejects=rejected_rows(raw, checked),
+        ignored_columns=ignored,
+        created=count.get(writers.CREATED, 0),
+        updated=count.get(writers.UPDATED, 0),
+        unchanged=count.get(writers.UNCHANGED, 0),
+    )
+    plan.write_rows = plan.created + plan.updated
+
+    def write() -> list[int]:
+        context.progress.phase(_("Writing"), plan.write_rows)
+        frame = classified.filter(pl.col(writers.STATUS) != writers.UNCHANGED)
+        if before_write is not None:
+            frame = before_write(frame)
+        db_columns = [name for name in frame.columns if name not in _internal(kind.key)]
+        created = frame.filter(pl.col(writers.STATUS) == writers.CREATED)
+        updated = frame.filter(pl.col(writers.STATUS) == writers.UPDATED)
+        watermark = writers.max_id(kind.model)
+        writers.insert_frame(
+            kind.model,
+            created.select(
+                pl.lit(context.organization.pk).alias("organization_id"),
+                kind.key,
+                *db_columns,
+                *[
+                    pl.lit(value).alias(name)
+                    for name, value in (create_values or {}).items()
+                    if name not in db_columns
+                ],
+            ),
+            context.progress,
+        )
+        ids = writers.new_ids(
+            kind.model, organization_id=context.organization.pk, after_id=watermark, key=kind.key
+        )
+        created = created.drop("id").join(ids, on=kind.key, how="inner")
+        writers.update_frame(kind.model, updated.select("id", *db_columns))
+        context.progress.advance(updated.height)
+        writers.audit_frame(
+            context.audit,
+            kind.model,
+            AuditEvent.Action.IMPORT_CREATE,
+            created,
+            label=kind.label,
+        )
+        writers.audit_frame(
+            context.audit, kind.model, AuditEvent.Action.IMPORT_UPDATE, updated, label=kind.label
+        )
+        return []
+
+    plan.write = write
+    return plan
+
+
+def _internal(key: str) -> set[str]:
+    return {ROW, key, "id", writers.STATUS, writers.CHANGES}
