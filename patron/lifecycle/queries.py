@@ -3,7 +3,8 @@ product family, service periods, and first orders. One query each, read into pol
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import polars as pl
 from django.db import connection
@@ -37,7 +38,7 @@ def _company_filter(company_ids: Sequence[int] | None, column: str) -> tuple[str
     return f" AND {column} IN ({placeholders})", list(company_ids)
 
 
-def _frame(sql: str, params: Sequence[object], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+def _frame(sql: str, params: Sequence[Any], schema: Mapping[str, Any]) -> pl.DataFrame:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
