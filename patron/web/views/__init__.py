@@ -1,0 +1,1 @@
+"""Patron's server-rendered pages. Views parse input, call selectors, render templates."""
