@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from patron.companies.models import Company, Region
 from patron.core.audit import audit_bulk
-from patron.core.bulk import deferred_indexes, delete_where_in, insert_rows, update_rows
+from patron.core.bulk import deferred_indexes, delete_where_in, insert_rows
+from patron.core.frames import insert_frame, update_from_frame
 from patron.core.models import AuditEvent, Organization
 from patron.core.months import current_month, month_start
 from patron.lifecycle import engine, queries
@@ -84,10 +85,11 @@ def _money_text(column: str) -> pl.Expr:
 
 def _read(organization_id: int, company_ids: Sequence[int] | None) -> dict[str, pl.DataFrame]:
     subset = company_ids if company_ids is not None and len(company_ids) <= SMALL_SUBSET else None
+    lines = queries.counted_lines(organization_id, subset)
     frames = {
-        "family_revenue": queries.family_revenue(organization_id, subset),
-        "service_periods": queries.service_periods(organization_id, subset),
-        "first_orders": queries.first_orders(organization_id, subset),
+        "family_revenue": queries.family_revenue(lines),
+        "service_periods": queries.service_periods(lines),
+        "first_orders": queries.first_orders(lines),
         "companies": queries.companies(organization_id, subset),
         "handoffs": queries.handoffs(organization_id, subset),
     }
@@ -259,7 +261,7 @@ def _loads(
 ) -> pl.DataFrame:
     """Accounts each user owns in the last month, before this run's new hand-offs."""
     if ids is not None:
-        stored = queries.stored_account_loads(organization.id, month_start(through).isoformat())
+        stored = queries.stored_account_loads(organization.id, through)
         return stored
     current = _owners(
         months.filter((pl.col("month") == through) & (pl.col("stage") == "account")),
@@ -312,46 +314,34 @@ def _delete(organization: Organization, table: str, ids: Sequence[int] | None) -
 
 
 def _insert_months(month_table: str, org: pl.Expr, months: pl.DataFrame) -> None:
-    insert_rows(
+    insert_frame(
         month_table,
-        [
-            "organization_id",
-            "company_id",
-            "month",
-            "stage",
-            "is_active",
-            "revenue",
-            "families_owned",
-            "owner_id",
-            "team_id",
-        ],
         months.select(
-            org,
+            org.alias("organization_id"),
             "company_id",
-            _month_text("month"),
+            _month_text("month").alias("month"),
             "stage",
             "is_active",
-            _money_text("cents"),
+            _money_text("cents").alias("revenue"),
             "families_owned",
             "owner_id",
-            "owner_team_id",
-        ).iter_rows(),
+            pl.col("owner_team_id").alias("team_id"),
+        ),
     )
 
 
 def _insert_events(event_table: str, org: pl.Expr, events: pl.DataFrame) -> None:
-    insert_rows(
+    insert_frame(
         event_table,
-        ["organization_id", "company_id", "month", "kind", "amount", "owner_id", "team_id"],
         events.select(
-            org,
+            org.alias("organization_id"),
             "company_id",
-            _month_text("month"),
+            _month_text("month").alias("month"),
             "kind",
-            _money_text("cents"),
+            _money_text("cents").alias("amount"),
             "owner_id",
-            "owner_team_id",
-        ).iter_rows(),
+            pl.col("owner_team_id").alias("team_id"),
+        ),
     )
 
 
@@ -436,15 +426,16 @@ def _update_companies(
     )
     if changed.is_empty():
         return
-    now = timezone.now()
-    update_rows(
+    update_from_frame(
         Company._meta.db_table,
         "id",
-        ["stage", "first_order_date", "owner_id", "team_id", "lifecycle_signature", "updated_at"],
-        [
-            (*row, now)
-            for row in changed.select(
-                "company_id", "stage_new", "first_new", "owner_new", "team_new", "signature"
-            ).iter_rows()
-        ],
+        changed.select(
+            pl.col("company_id").alias("id"),
+            pl.col("stage_new").alias("stage"),
+            pl.col("first_new").cast(pl.String).alias("first_order_date"),
+            pl.col("owner_new").alias("owner_id"),
+            pl.col("team_new").alias("team_id"),
+            pl.col("signature").alias("lifecycle_signature"),
+            pl.lit(timezone.now().strftime("%Y-%m-%d %H:%M:%S.%f")).alias("updated_at"),  # UTC
+        ),
     )
