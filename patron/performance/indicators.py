@@ -255,6 +255,14 @@ def _events(organization: Organization, month: int, scope: Q, result: dict[Key, 
         totals.won_back += row["won_back"]
 
 
+def _team_position(row: IndicatorRow, team_rows: dict[int | None, IndicatorRow]) -> int:
+    """People are listed team by team, in the order of the team rows (by team id)."""
+    for team_key, team_row in team_rows.items():
+        if team_row.label == row.team_label:
+            return team_key or 1 << 62
+    return 1 << 62
+
+
 def indicators_report(
     *,
     organization: Organization,
@@ -289,6 +297,6 @@ def indicators_report(
     return IndicatorReport(
         month=month_label(month),
         organization=organization_row,
-        teams=sorted(team_rows.values(), key=lambda row: row.label),
-        people=sorted(people.values(), key=lambda row: (row.team_label, row.label)),
+        teams=sorted(team_rows.values(), key=lambda row: (row.key is None, row.key or 0)),
+        people=sorted(people.values(), key=lambda row: (_team_position(row, team_rows), row.label)),
     )
