@@ -57,10 +57,10 @@ def main() -> None:
         lambda: "/companies/?stage=lapsed&industry=manufacturing",
     ]
     api_urls = [
-        lambda: f"/api/v1/companies?page={rng.randint(1, min(pages, 200))}",
-        lambda: "/api/v1/companies?stage=account",
-        lambda: f"/api/v1/companies?region={province}",
-        lambda: "/api/v1/companies?search=科技",
+        lambda: f"/api/v1/companies/?page={rng.randint(1, min(pages, 200))}",
+        lambda: "/api/v1/companies/?stage=account",
+        lambda: f"/api/v1/companies/?region={province}",
+        lambda: "/api/v1/companies/?search=科技",
     ]
     headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 

@@ -67,6 +67,9 @@ class Page(Schema, Generic[T]):
     results: list[T]
 
 
+from patron.core.pagination import page_rows  # noqa: E402
+
+
 def paginate(queryset: QuerySet[Any], query: PageQuery) -> dict[str, Any]:
     """One COUNT and one page query; ``queryset`` should already be a ``.values()`` query."""
     start = (query.page - 1) * query.page_size
@@ -74,7 +77,7 @@ def paginate(queryset: QuerySet[Any], query: PageQuery) -> dict[str, Any]:
         "count": queryset.count(),
         "page": query.page,
         "page_size": query.page_size,
-        "results": list(queryset[start : start + query.page_size]),
+        "results": page_rows(queryset, start, query.page_size),
     }
 
 

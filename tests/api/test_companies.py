@@ -137,7 +137,7 @@ def test_list_query_count_is_constant(
             owner=bdm_a,
             team_id=bdm_a.team_id,
         )
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         body = client.get("/companies/", page_size=200).json()
     assert body["count"] == 32
 

@@ -189,7 +189,7 @@ def test_product_list_query_count(
 ) -> None:
     client = api_for(bdm_a)
     client.get("/products/")
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         assert client.get("/products/").json()["count"] == 2
 
 
@@ -198,5 +198,5 @@ def test_contact_list_query_count(
 ) -> None:
     client = api_for(bdm_a)
     client.get("/contacts/")
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         assert client.get("/contacts/").json()["count"] == 2

@@ -172,7 +172,7 @@ def test_order_list_query_count(
 ) -> None:
     client = api_for(bdm_a)
     client.get("/orders/")
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         assert client.get("/orders/").json()["count"] == 3
 
 

@@ -6,7 +6,6 @@ from dataclasses import astuple
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -14,6 +13,7 @@ from patron.accounts.models import User
 from patron.companies.selectors import company_get, company_list, contact_list
 from patron.core.audit import audit_trail
 from patron.core.errors import NotFound
+from patron.core.pagination import DeferredJoinPaginator as Paginator
 from patron.lifecycle.selectors import company_lifecycle
 from patron.sales.selectors import company_orders
 from patron.web import presenters
