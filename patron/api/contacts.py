@@ -126,7 +126,7 @@ def one_contact(contact_id: int) -> dict[str, Any]:
 @router.get("/", response={200: Page[ContactOut], **READ_ERRORS}, summary="List contacts")
 def list_contacts(request: HttpRequest, query: Query[ContactQuery]) -> dict[str, Any]:
     queryset = contact_list(api_user(request), company_id=query.company_id, search=query.search)
-    return paginate(contact_values(queryset), query)
+    return paginate(queryset, query, contact_values)
 
 
 @router.get("/{contact_id}", response={200: ContactOut, **READ_ERRORS}, summary="Get a contact")

@@ -233,7 +233,7 @@ def list_orders(request: HttpRequest, query: Query[OrderQuery]) -> dict[str, Any
         date_to=query.date_to,
         seller_id=query.seller,
     )
-    return paginate(order_values(order_list(api_user(request), filters)), query)
+    return paginate(order_list(api_user(request), filters), query, order_values)
 
 
 @router.get("/{order_id}", response={200: OrderDetailOut, **READ_ERRORS}, summary="Get an order")

@@ -114,7 +114,7 @@ def one_product(product_id: int) -> dict[str, Any]:
 @router.get("/", response={200: Page[ProductOut], **READ_ERRORS}, summary="List products")
 def list_products(request: HttpRequest, query: Query[ProductQuery]) -> dict[str, Any]:
     queryset = product_list(api_user(request), family=query.family, sku=query.sku)
-    return paginate(product_values(queryset), query)
+    return paginate(queryset, query, product_values)
 
 
 @router.get("/{product_id}", response={200: ProductOut, **READ_ERRORS}, summary="Get a product")

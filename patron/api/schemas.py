@@ -7,6 +7,7 @@ answered with a 422 naming the field and never reaches the database.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -70,14 +71,19 @@ class Page(Schema, Generic[T]):
 from patron.core.pagination import page_rows  # noqa: E402
 
 
-def paginate(queryset: QuerySet[Any], query: PageQuery) -> dict[str, Any]:
-    """One COUNT and one page query; ``queryset`` should already be a ``.values()`` query."""
+def paginate(
+    queryset: QuerySet[Any],
+    query: PageQuery,
+    shape: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None,
+) -> dict[str, Any]:
+    """A COUNT and a page of ids over the plain filtered queryset, then the page's rows in
+    ``shape`` (a ``.values()`` with joined fields, including ``id``)."""
     start = (query.page - 1) * query.page_size
     return {
-        "count": queryset.count(),
+        "count": queryset.order_by().count(),
         "page": query.page,
         "page_size": query.page_size,
-        "results": page_rows(queryset, start, query.page_size),
+        "results": page_rows(queryset, start, query.page_size, shape),
     }
 
 

@@ -7,21 +7,29 @@ by primary key: the "deferred join". One extra cheap query, flat cost on any pag
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 
-def page_rows(queryset: QuerySet[Any], start: int, size: int) -> list[Any]:
-    """Rows ``start … start + size`` of an ordered queryset (model instances or ``values()``
-    dicts that include ``id``), in the queryset's order."""
+def page_rows(
+    queryset: QuerySet[Any],
+    start: int,
+    size: int,
+    shape: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None,
+) -> list[Any]:
+    """Rows ``start … start + size`` of an ordered queryset, in its order. ``shape`` turns the
+    page's queryset into what is returned (e.g. a ``values()`` with joined fields, which must
+    include ``id``) — applied to the page's rows only, never to the scan."""
     ids = list(queryset.values_list("pk", flat=True)[start : start + size])
     if not ids:
         return []
-    by_id = {
-        (row["id"] if isinstance(row, dict) else row.pk): row for row in queryset.filter(pk__in=ids)
-    }
+    page = queryset.filter(pk__in=ids)
+    if shape is not None:
+        page = shape(page)
+    by_id = {(row["id"] if isinstance(row, dict) else row.pk): row for row in page}
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
