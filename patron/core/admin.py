@@ -18,6 +18,15 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_display = ("name", "time_zone", "currency", "lapse_months", "upsell_threshold")
     inlines = [CurrencyRateInline, CalendarDayInline]
 
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        rules = {"time_zone", "lapse_months", "upsell_threshold", "handoff_rule"}
+        if change and rules.intersection(form.changed_data):
+            # the stored lifecycle follows the rules: recompute it with the new settings
+            from patron.lifecycle.services import lifecycle_recompute
+
+            lifecycle_recompute(organization=obj)
+
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
