@@ -5,7 +5,7 @@ SECRET_KEY        default: a development key (refused by ``check --deploy``)
 PATRON_DATA_DIR   default: ./var
 PATRON_DEBUG      default: false
 PATRON_ALLOWED_HOSTS  comma separated, default: localhost,127.0.0.1
-PATRON_TASKS_BACKEND  immediate | database | rq (default: immediate)
+PATRON_TASKS_BACKEND  immediate | database (default: immediate)
 """
 
 from __future__ import annotations
@@ -155,14 +155,14 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
 
-TASKS = {
-    "default": {
-        "BACKEND": {
-            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
-            "database": "django_tasks_db.DatabaseBackend",
-        }[os.environ.get("PATRON_TASKS_BACKEND", "immediate")]
-    }
+TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
 }
+_tasks_backend = os.environ.get("PATRON_TASKS_BACKEND", "immediate")
+if _tasks_backend not in TASK_BACKENDS:
+    raise ValueError(f"PATRON_TASKS_BACKEND must be one of {sorted(TASK_BACKENDS)}")
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[_tasks_backend]}}
 
 SESSION_COOKIE_SECURE = env_bool("PATRON_SECURE_COOKIES", not DEBUG and "SECRET_KEY" in os.environ)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

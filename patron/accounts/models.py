@@ -56,7 +56,7 @@ class Team(OrgScopedModel):
 class PatronUserManager(UserManager["User"]):
     def _create_user_object(self, username, email, password, **extra_fields):  # type: ignore[no-untyped-def]
         extra_fields.setdefault("organization", Organization.objects.get_default())
-        return super()._create_user_object(username, email, password, **extra_fields)
+        return super()._create_user_object(username, email, password, **extra_fields)  # type: ignore[misc]
 
 
 class User(AbstractUser):
