@@ -198,3 +198,15 @@ def test_revenue_is_stored_per_month_in_organization_currency(world):
     lifecycle_recompute(organization=world.org, through_month=THROUGH)
     row = CompanyMonth.objects.get(company=a, month=m("2026-01"))
     assert (row.revenue, row.families_owned, row.owner_id) == (Decimal("200.05"), 2, world.bdm.id)
+
+
+def test_recompute_runs_as_a_background_task(world):
+    from patron.lifecycle.tasks import lifecycle_recompute_task
+
+    a = world.company("A")
+    world.order(a, "2026-01-05")
+    CompanyMonth.objects.all().delete()
+    result = lifecycle_recompute_task.enqueue(world.org.id, [a.id], THROUGH)
+    assert result.status == "SUCCESSFUL"
+    assert result.return_value == {"companies": 1, "months": 6, "events": 2}
+    assert CompanyMonth.objects.filter(company=a).count() == 6

@@ -24,6 +24,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help=_("rewrite every row, changed or not")
         )
+        parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help=_("hand the recompute to the background worker instead of running it here"),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         organization = Organization.objects.get_default()
@@ -44,6 +49,12 @@ class Command(BaseCommand):
             if missing:
                 raise CommandError(_("--company: unknown external id(s): %s") % ", ".join(missing))
             company_ids = list(found.values())
+        if options["enqueue"]:
+            from patron.lifecycle.tasks import lifecycle_recompute_task
+
+            queued = lifecycle_recompute_task.enqueue(organization.id, company_ids, through)
+            self.stdout.write(_("Queued lifecycle recompute as task %s") % queued.id)
+            return
         with acting_as(Actor(user_id=None, label="cli", source="cli")):
             result = lifecycle_recompute(
                 organization=organization,
