@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
@@ -295,6 +296,7 @@ class AuditLine:
     source: str
     action: str
     changes: list[AuditChange]
+    target: str = ""  # the contact or order changed, when it is not the company itself
 
 
 _REFERENCE_MODELS: dict[str, type[models.Model]] = {
@@ -309,12 +311,13 @@ _OTHER_FIELDS = {
     "rule": gettext_lazy("rule"),
     "from_user": gettext_lazy("from"),
     "to_user": gettext_lazy("to"),
+    "lines": gettext_lazy("lines"),
 }
 
 
-def _field_label(name: str) -> str:
+def _field_label(name: str, model: type[models.Model] | None = None) -> str:
     try:
-        return str(getattr(Company._meta.get_field(name), "verbose_name", name))
+        return str(getattr((model or Company)._meta.get_field(name), "verbose_name", name))
     except FieldDoesNotExist:  # a change recorded on the company but not a company field
         return str(_OTHER_FIELDS.get(name, name))
 
@@ -322,12 +325,12 @@ def _field_label(name: str) -> str:
 def _show(value: Any, names: Mapping[tuple[str, Any], str], field: str) -> str:
     if value is None or value == "":
         return EMPTY
+    if isinstance(value, list | dict):
+        return _("%(count)s items") % {"count": len(value)}
     if (field, value) in names:
         return names[(field, value)]
     if isinstance(value, bool):
         return _("yes") if value else _("no")
-    if isinstance(value, list | dict):
-        return _("%(count)s items") % {"count": len(value)}
     return str(value)
 
 
@@ -357,13 +360,21 @@ def source_label(source: str) -> str:
     return str(labels.get(source, source))
 
 
-def audit_lines(events: Sequence[AuditEvent]) -> list[AuditLine]:
+def audit_target(event: AuditEvent, company_id: int | None) -> str:
+    model = event.content_type.model_class() if event.content_type else None
+    if model is None or (model._meta.model_name == "company" and event.object_id == company_id):
+        return ""
+    return f"{capfirst(model._meta.verbose_name)} {event.object_repr}"
+
+
+def audit_lines(events: Sequence[AuditEvent], company_id: int | None = None) -> list[AuditLine]:
     names = _referenced_names(events)
     lines = []
     for event in events:
+        model = event.content_type.model_class() if event.content_type else None
         changes = [
             AuditChange(
-                field=_field_label(field),
+                field=_field_label(field, model),
                 old=_show(old, names, field),
                 new=_show(new, names, field),
             )
@@ -376,6 +387,7 @@ def audit_lines(events: Sequence[AuditEvent]) -> list[AuditLine]:
                 source=source_label(event.source),
                 action=event.get_action_display(),
                 changes=changes,
+                target=audit_target(event, company_id),
             )
         )
     return lines

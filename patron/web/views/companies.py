@@ -10,8 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from patron.accounts.models import User
-from patron.companies.selectors import company_get, company_list, contact_list
-from patron.core.audit import audit_trail
+from patron.companies.selectors import company_audit_trail, company_get, company_list, contact_list
 from patron.core.errors import NotFound
 from patron.core.pagination import DeferredJoinPaginator as Paginator
 from patron.lifecycle.selectors import company_lifecycle
@@ -57,7 +56,7 @@ def company_detail_view(request: HttpRequest, company_id: int) -> HttpResponse:
         raise Http404("company not found") from None
     lifecycle = company_lifecycle(company)
     orders = list(company_orders(company, limit=ORDERS_SHOWN + 1))
-    audit_events = list(audit_trail(company)[:AUDIT_SHOWN])
+    audit_events = company_audit_trail(company, limit=AUDIT_SHOWN)
     context: dict[str, Any] = {
         "company": company,
         "region_text": presenters.region_path(company.region),
@@ -69,6 +68,6 @@ def company_detail_view(request: HttpRequest, company_id: int) -> HttpResponse:
         "orders": presenters.order_blocks(orders[:ORDERS_SHOWN]),
         "more_orders": len(orders) > ORDERS_SHOWN,
         "contacts": list(contact_list(user, company_id=company.id)),
-        "audit": presenters.audit_lines(audit_events),
+        "audit": presenters.audit_lines(audit_events, company.id),
     }
     return render(request, "web/companies/detail.html", context)
