@@ -108,8 +108,8 @@ def simulate(
 
     # Who buys, when first, and how.
     is_customer = rng.random(n) < 0.82
-    early = rng.random(n) < 0.45  # the installed base already buying when the window opens
-    first = np.where(early, rng.integers(0, 3, n), rng.integers(0, months, n))
+    early = rng.random(n) < 0.2  # the installed base already buying when the window opens
+    first = np.where(early, rng.integers(0, 6, n), rng.integers(0, months, n))
     first = np.where(is_customer, first, months + 1000)
     archetype = rng.choice(4, size=n, p=[0.24, 0.24, 0.32, 0.20])
     others = rng.choice(np.arange(1, N_FAMILIES), size=n, p=CROSS_WEIGHTS[1:] / CROSS_WEIGHTS.sum())
