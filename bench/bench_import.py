@@ -9,8 +9,11 @@ can be repeated. Examples::
     .venv/bin/python bench/bench_import.py --dir var/export  # `patron generate --export`
 
 It prints rows/s for the import (read + validate + write, without the lifecycle recompute,
-which the lifecycle benchmark measures), for a raw baseline (polars read + COPY / executemany
-of the same rows into a plain staging table of text columns) and the ratio between them.
+which the lifecycle benchmark measures; ``--lifecycle`` also times the import followed by the
+recompute of the affected companies), for a raw baseline (polars read + COPY / executemany of
+the same rows into a plain staging table of text columns) and the ratio between them, with the
+process CPU time of each (on SQLite that is all the work; on PostgreSQL the server's is apart)
+and the load average, since the machine may be shared.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import polars as pl  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
-from patron.core.bulk import insert_rows, quote  # noqa: E402
+from patron.core.bulk import insert_frame, quote  # noqa: E402
 from patron.core.models import Organization  # noqa: E402
 from patron.imports.readers import read_table  # noqa: E402
 from patron.imports.services import import_file  # noqa: E402
@@ -112,9 +115,12 @@ def write_orders(path: Path, lines: int, companies: int, seed: int) -> None:
     ).write_csv(path)
 
 
-def raw_baseline(path: Path) -> tuple[int, float]:
-    """polars read + COPY / executemany of the same rows into a staging table of text columns."""
-    started = time.perf_counter()
+def raw_baseline(path: Path) -> tuple[int, float, float]:
+    """polars read + COPY / executemany of the same rows into a staging table of text columns.
+
+    Returns rows, wall seconds and process CPU seconds.
+    """
+    started, cpu = time.perf_counter(), time.process_time()
     frame, _encoding = read_table(path)
     columns = [name for name in frame.columns if name != "_row"]
     table = "bench_import_staging"
@@ -125,26 +131,33 @@ def raw_baseline(path: Path) -> tuple[int, float]:
             + ", ".join(f"{quote(name)} text" for name in columns)
             + ")"
         )
-        count = 0
-        for chunk in frame.select(columns).iter_slices(50_000):
-            count += insert_rows(table, columns, chunk.iter_rows())
-    elapsed = time.perf_counter() - started
+        count = insert_frame(table, frame.select(columns))
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {quote(table)}")
-    return count, elapsed
+    return count, elapsed, cpu
 
 
-def timed_import(organization: Organization, kind: str, path: Path) -> float:
-    started = time.perf_counter()
-    result = import_file(organization=organization, kind=kind, path=path, recompute_lifecycle=False)
-    elapsed = time.perf_counter() - started
+def timed_import(
+    organization: Organization, kind: str, path: Path, *, lifecycle: bool = False
+) -> tuple[float, float, dict[str, float]]:
+    """Import ``path``; returns wall seconds, process CPU seconds and the step timings."""
+    started, cpu = time.perf_counter(), time.process_time()
+    result = import_file(
+        organization=organization, kind=kind, path=path, recompute_lifecycle=lifecycle
+    )
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     steps = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in result.timings.items())
     print(
         f"  import {kind}: {result.rows} rows, created {result.created}, updated "
         f"{result.updated}, unchanged {result.unchanged}, rejected {result.rejected} "
-        f"in {elapsed:.2f}s ({steps})"
+        f"in {elapsed:.2f}s, CPU {cpu:.2f}s ({steps})"
     )
-    return elapsed
+    return elapsed, cpu, result.timings
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def main() -> None:
@@ -155,6 +168,11 @@ def main() -> None:
     parser.add_argument("--file", type=Path, help="an orders CSV/XLSX to import")
     parser.add_argument("--dir", type=Path, help="folder with products/companies/orders.csv")
     parser.add_argument("--reimport", action="store_true", help="also time a second import")
+    parser.add_argument(
+        "--lifecycle",
+        action="store_true",
+        help="also time an import followed by the lifecycle recompute (in a second organization)",
+    )
     options = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -167,20 +185,28 @@ def main() -> None:
         write_orders(workdir / "orders.csv", options.lines, companies, options.seed)
         source = workdir
     orders_path = options.file or source / "orders.csv"
-    print(f"database: {connection.vendor}; file: {orders_path}")
-    if source is not None:
-        for kind in ("products", "companies"):
-            if (source / f"{kind}.csv").is_file():
-                timed_import(organization, kind, source / f"{kind}.csv")
+    print(f"database: {connection.vendor}; file: {orders_path}; load average {load_average()}")
 
-    import_seconds = timed_import(organization, "orders", orders_path)
+    def prepare(target: Organization) -> None:
+        if source is not None:
+            for kind in ("products", "companies"):
+                if (source / f"{kind}.csv").is_file():
+                    timed_import(target, kind, source / f"{kind}.csv")
+
+    prepare(organization)
+    import_seconds, import_cpu, _steps = timed_import(organization, "orders", orders_path)
     rows = read_table(orders_path)[0].height
     reimport_seconds = None
     if options.reimport:
-        reimport_seconds = timed_import(organization, "orders", orders_path)
-    baseline_rows, baseline_seconds = raw_baseline(orders_path)
+        reimport_seconds, _cpu, _steps = timed_import(organization, "orders", orders_path)
+    with_lifecycle = None
+    if options.lifecycle:
+        second = Organization.objects.create(name=f"Import benchmark {time.time():.0f} (2)")
+        prepare(second)
+        with_lifecycle = timed_import(second, "orders", orders_path, lifecycle=True)
+    baseline_rows, baseline_seconds, baseline_cpu = raw_baseline(orders_path)
     print(
-        f"import orders: {rows} lines in {import_seconds:.2f}s = "
+        f"import orders: {rows} lines in {import_seconds:.2f}s (CPU {import_cpu:.2f}s) = "
         f"{rows / import_seconds:,.0f} rows/s"
     )
     if reimport_seconds:
@@ -188,11 +214,18 @@ def main() -> None:
             f"re-import (unchanged): {reimport_seconds:.2f}s = "
             f"{rows / reimport_seconds:,.0f} rows/s"
         )
+    if with_lifecycle:
+        seconds, _cpu, steps = with_lifecycle
+        print(
+            f"import + lifecycle recompute: {seconds:.2f}s = {rows / seconds:,.0f} rows/s "
+            f"(lifecycle {steps.get('lifecycle', 0.0):.2f}s)"
+        )
     print(
-        f"raw baseline: {baseline_rows} rows in {baseline_seconds:.2f}s = "
-        f"{baseline_rows / baseline_seconds:,.0f} rows/s"
+        f"raw baseline: {baseline_rows} rows in {baseline_seconds:.2f}s (CPU "
+        f"{baseline_cpu:.2f}s) = {baseline_rows / baseline_seconds:,.0f} rows/s"
     )
     print(f"ratio import / baseline time: {import_seconds / baseline_seconds:.2f}x")
+    print(f"load average at the end: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,9 @@ FALSE_WORDS = ("false", "0", "no", "n", "f", "否", "不", "假")
 class Parsed:
     value: pl.Expr
     error: pl.Expr
+    # Cheap parsers (plain text) run over the whole column; the others run once per distinct
+    # value on big files (see :meth:`patron.imports.validation.Checks.parse`).
+    cheap: bool = False
 
 
 def reason(template: str, **values: object) -> pl.Expr:
@@ -59,7 +62,7 @@ def text(name: str, *, max_length: int | None, required: bool = False) -> Parsed
                 % {"field": name, "max": max_length},
             )
         )
-    return Parsed(value=column, error=first_error(*conditions))
+    return Parsed(value=column, error=first_error(*conditions), cheap=True)
 
 
 def model_text(

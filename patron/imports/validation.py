@@ -44,13 +44,19 @@ class Checks:
                 *[parser.value.alias(name) for name, parser in parsers.items()],
                 *[self.error(name, parser.error) for name, parser in parsers.items()],
             )
-        result = raw.select(ROW, *parsers.keys())
-        for name, parser in parsers.items():
-            distinct = raw.select(pl.col(name).unique()).with_columns(
-                parser.value.alias(f"{name}__value"), self.error(name, parser.error)
-            )
+        whole: list[pl.Expr] = []  # cheap parsers, over the whole column
+        distinct: dict[str, pl.DataFrame] = {}
+        for name, parser in parsers.items():  # error columns are numbered in parser order
+            if parser.cheap:
+                whole += [parser.value.alias(name), self.error(name, parser.error)]
+            else:
+                distinct[name] = raw.select(pl.col(name).unique()).with_columns(
+                    parser.value.alias(f"{name}__value"), self.error(name, parser.error)
+                )
+        result = raw.select(ROW, *[pl.col(name) for name in distinct], *whole)
+        for name, values in distinct.items():
             result = (
-                result.join(distinct, on=name, how="left", nulls_equal=True)
+                result.join(values, on=name, how="left", nulls_equal=True, maintain_order="left")
                 .with_columns(pl.col(f"{name}__value").alias(name))
                 .drop(f"{name}__value")
             )

@@ -1,12 +1,16 @@
 """Set-at-a-time database access for imports: frames in, frames out.
 
-Rows are written with :mod:`patron.core.bulk` (COPY on PostgreSQL, executemany on SQLite) in
-chunks so a progress bar can follow; ids of new rows are mapped back with one query.
+Frames are written with :func:`patron.core.frames.insert_frame` (polars CSV into ``COPY`` on
+PostgreSQL, ``executemany`` on SQLite) in chunks so a progress bar can follow; ids of new rows
+are mapped back with one query. Reads go the other way (``COPY … TO STDOUT`` on PostgreSQL),
+so no value is converted one by one in Python.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,11 +19,13 @@ from django.db import connection, models
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from patron.core.audit import Actor, audit_bulk
-from patron.core.bulk import insert_rows, quote, update_rows
+from patron.core.audit import Actor, audit_frame_bulk
+from patron.core.bulk import deferred_foreign_keys, deferred_indexes, is_postgres, quote
+from patron.core.bulk import insert_frame as insert_table_frame
+from patron.core.frames import update_from_frame
 from patron.imports.progress import Progress
 
-CHUNK = 50_000
+CHUNK = 200_000
 STATUS = "_status"
 CHANGES = "_changes"
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -50,19 +56,23 @@ def column_defaults(model: type[models.Model], provided: Sequence[str]) -> dict[
 
 
 def insert_frame(
-    model: type[models.Model], frame: pl.DataFrame, progress: Progress, *, count: bool = True
+    model: type[models.Model],
+    frame: pl.DataFrame,
+    progress: Progress,
+    *,
+    count: bool = True,
+    constants: dict[str, Any] | None = None,
 ) -> int:
-    """Insert every row of ``frame`` (columns named as database columns) plus defaults."""
+    """Insert every row of ``frame`` (columns named as database columns), ``constants`` (the
+    same value in every row) and the defaults of the other columns."""
     if frame.height == 0:
         return 0
-    defaults = column_defaults(model, frame.columns)
-    frame = frame.with_columns(
-        pl.col(pl.Date).cast(pl.String),
-        *[pl.lit(value).alias(name) for name, value in defaults.items()],
-    )
+    constants = dict(constants or {})
+    constants = column_defaults(model, [*frame.columns, *constants]) | constants
+    frame = frame.with_columns(pl.col(pl.Date).cast(pl.String))
     written = 0
     for chunk in frame.iter_slices(CHUNK):
-        written += insert_rows(model._meta.db_table, chunk.columns, chunk.iter_rows())
+        written += insert_table_frame(model._meta.db_table, chunk, constants)
         if count:
             progress.advance(chunk.height)
     return written
@@ -75,8 +85,47 @@ def update_frame(model: type[models.Model], frame: pl.DataFrame, *, key: str = "
     if "updated_at" in {field.column for field in model._meta.concrete_fields}:
         frame = frame.with_columns(pl.lit(db_now()).alias("updated_at"))
     columns = [name for name in frame.columns if name != key]
-    rows = frame.select(key, *columns).with_columns(pl.col(pl.Date).cast(pl.String)).rows()
-    return update_rows(model._meta.db_table, key, columns, rows)
+    rows = frame.select(key, *columns).with_columns(pl.col(pl.Date).cast(pl.String))
+    return update_from_frame(model._meta.db_table, key, rows)
+
+
+BULK_ROWS = 100_000  # an insert at least this big, and at least half the table, is a bulk load
+
+
+def bulk_loads(incoming: dict[type[models.Model], int]) -> set[type[models.Model]]:
+    """The models whose insert counts as a bulk load (decide before writing anything).
+
+    For those, maintaining indexes and checking foreign keys row by row costs more than doing
+    it once for the whole table afterwards (see :func:`indexes_deferred` and
+    :func:`foreign_keys_deferred`). The table's size is estimated by its highest id.
+    """
+    return {
+        model for model, rows in incoming.items() if rows >= BULK_ROWS and rows * 2 >= max_id(model)
+    }
+
+
+@contextmanager
+def indexes_deferred(model: type[models.Model], bulk: set[type[models.Model]]) -> Iterator[None]:
+    """Drop the plain secondary indexes of a bulk-loaded ``model``, rebuild them afterwards.
+
+    Unique indexes stay (they guard the data). On PostgreSQL an index can only be rebuilt
+    when the table has no pending foreign-key checks, which :func:`foreign_keys_deferred`
+    ensures for the same models.
+    """
+    if model in bulk:
+        with deferred_indexes(model._meta.db_table):
+            yield
+    else:
+        yield
+
+
+def foreign_keys_deferred(bulk: set[type[models.Model]]) -> Any:
+    """PostgreSQL: validate the foreign keys of the bulk-loaded tables once, at the end.
+
+    Enter it before writing anything; see :func:`patron.core.bulk.deferred_foreign_keys`.
+    """
+    tables = sorted(model._meta.db_table for model in bulk)
+    return deferred_foreign_keys(tables) if tables else nullcontext()
 
 
 def max_id(model: type[models.Model]) -> int:
@@ -91,13 +140,48 @@ def new_ids(
 ) -> pl.DataFrame:
     """One query: ``key → id`` of the rows inserted after ``after_id`` (the watermark)."""
     table = quote(model._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {quote(key)}, id FROM {table} WHERE organization_id = %s AND id > %s",
-            [organization_id, after_id],
-        )
-        rows = cursor.fetchall()
-    return pl.DataFrame(rows, schema={key: pl.String, "id": pl.Int64}, orient="row")
+    return read_sql(
+        f"SELECT {quote(key)}, id FROM {table} WHERE organization_id = %s AND id > %s",
+        [organization_id, after_id],
+        {key: pl.String(), "id": pl.Int64()},
+    )
+
+
+def read_sql(sql: str, params: Sequence[Any], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Rows of a SELECT as a frame with ``schema`` (dates and decimals arrive as text).
+
+    PostgreSQL streams the result as CSV (``COPY (…) TO STDOUT``) into polars; SQLite fetches
+    plain tuples (callers cast dates and decimals to text in SQL, see :func:`fetch`).
+    """
+    text_schema = {
+        name: pl.String() if isinstance(dtype, pl.Decimal | pl.Date) else dtype
+        for name, dtype in schema.items()
+    }
+    if is_postgres():
+        buffer = io.BytesIO()
+        copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
+        with connection.cursor() as cursor, cursor.cursor.copy(copy_sql, params) as copy:
+            for block in copy:
+                buffer.write(block)
+        if buffer.tell():
+            buffer.seek(0)
+            frame = pl.read_csv(
+                buffer, has_header=False, new_columns=list(schema), schema=text_schema
+            )
+        else:
+            frame = pl.DataFrame(schema=text_schema)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        frame = pl.DataFrame(rows, schema=text_schema, orient="row")
+    return frame.with_columns(
+        pl.col(name).str.slice(0, 10).str.to_date("%Y-%m-%d")
+        if isinstance(dtype, pl.Date)
+        else pl.col(name).cast(dtype)
+        for name, dtype in schema.items()
+        if isinstance(dtype, pl.Decimal | pl.Date)
+    )
 
 
 def fetch(queryset: models.QuerySet[Any], schema: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -205,11 +289,14 @@ def audit_frame(
     """One AuditEvent per row of ``frame`` (columns ``id``, ``label``, ``_changes``)."""
     if frame.height == 0:
         return 0
-    entries = frame.select("id", pl.col(label).fill_null(""), CHANGES).iter_rows()
-    return audit_bulk(
+    return audit_frame_bulk(
         organization_id=spec.organization_id,
         model=model,
         action=action,
-        entries=entries,
+        frame=frame.select(
+            pl.col("id").alias("object_id"),
+            pl.col(label).fill_null("").alias("object_repr"),
+            pl.col(CHANGES).alias("changes"),
+        ),
         actor=spec.actor,
     )

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from patron.core.models import OrgScopedModel
+from patron.core.models import Organization, OrgScopedModel
 
 
 class OrderStatus(models.TextChoices):
@@ -22,12 +22,22 @@ COUNTED_STATUSES = (OrderStatus.PAID.value, OrderStatus.OPEN.value)
 
 
 class Order(OrgScopedModel):
+    # No single-column indexes on the foreign keys: the unique (organization, external_id) and
+    # the (company|seller, order_date) indexes below cover them, and every index slows imports.
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organization"),
+        db_index=False,
+    )
     external_id = models.CharField(_("order id"), max_length=64)
     company = models.ForeignKey(
         "companies.Company",
         on_delete=models.PROTECT,
         related_name="orders",
         verbose_name=_("company"),
+        db_index=False,
     )
     order_date = models.DateField(_("order date"))
     seller = models.ForeignKey(
@@ -37,6 +47,7 @@ class Order(OrgScopedModel):
         blank=True,
         related_name="sold_orders",
         verbose_name=_("seller"),
+        db_index=False,
     )
     status = models.CharField(
         _("status"), max_length=16, choices=OrderStatus.choices, default=OrderStatus.OPEN
@@ -81,8 +92,21 @@ class Order(OrgScopedModel):
 
 
 class OrderLine(OrgScopedModel):
+    # The unique (order, line_no) index serves lookups by order; an index on organization_id
+    # would not narrow anything down (an installation serves one organization).
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organization"),
+        db_index=False,
+    )
     order = models.ForeignKey(
-        Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order")
+        Order,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        verbose_name=_("order"),
+        db_index=False,
     )
     line_no = models.PositiveIntegerField(_("line"), default=1)
     product = models.ForeignKey(

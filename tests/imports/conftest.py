@@ -13,6 +13,22 @@ from patron.core.models import CurrencyRate, Organization
 from patron.imports.services import ImportResult, import_file
 
 
+@pytest.fixture(params=["small-file", "big-file"], autouse=True)
+def file_size_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run every import test twice: as written, and with the thresholds of the big-file paths
+    lowered to 1 (parse once per distinct value, keys sent as one array parameter, indexes
+    rebuilt and foreign keys validated once after the load), so both paths give the same
+    results."""
+    if request.param == "big-file":
+        from patron.imports import validation, writers
+        from patron.imports.kinds import common
+
+        monkeypatch.setattr(validation, "DISTINCT_THRESHOLD", 0)
+        monkeypatch.setattr(common, "KEY_CHUNK", 1)
+        monkeypatch.setattr(writers, "BULK_ROWS", 1)
+    return str(request.param)
+
+
 @pytest.fixture
 def seller(user_factory: Callable[..., User], team: Team) -> User:
     return user_factory("bdm1", roles=["bdm"], team=team)

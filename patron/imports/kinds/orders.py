@@ -8,12 +8,13 @@ given. Amounts are converted to the organization currency with its CurrencyRate.
 from __future__ import annotations
 
 import polars as pl
+from django.db import models
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from patron.catalog.models import Product
 from patron.companies.models import Company
-from patron.core.bulk import delete_where_in
+from patron.core.bulk import delete_where_in, is_postgres
 from patron.core.models import AuditEvent, CurrencyRate
 from patron.imports import parsing, writers
 from patron.imports.kinds.common import ImportContext, Plan, stored
@@ -106,24 +107,37 @@ def parsers(context: ImportContext, rates: pl.DataFrame) -> dict[str, parsing.Pa
     }
 
 
+ORDER_KEY = "_order"  # a dense integer per order_id: windows over it are cheaper than text
+
+
 def header_errors(checks: Checks) -> list[pl.Expr]:
-    """A line whose order-level field differs from the first line of its order is bad."""
-    first_row = pl.col(ROW).first().over("order_id")
+    """A line whose order-level field differs from the first line of its order is bad.
+
+    Needs the ``_first_<field>`` / ``_first_row`` columns of :func:`first_of_order`.
+    """
     expressions = []
     for name in HEADER:
         template = _("%(field)s differs from the first line of this order (row {})") % {
             "field": name
         }
-        differs = ~pl.col(name).eq_missing(pl.col(name).first().over("order_id"))
+        differs = ~pl.col(name).eq_missing(pl.col(f"_first_{name}"))
         expressions.append(
             checks.error(
                 name,
                 pl.when(pl.col("order_id").is_not_null() & differs)
-                .then(pl.format(template, first_row))
+                .then(pl.format(template, pl.col("_first_row")))
                 .otherwise(pl.lit(None, dtype=pl.String)),
             )
         )
     return expressions
+
+
+def first_of_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add the first line's row and order-level fields to every line of the order."""
+    return frame.with_columns(
+        pl.col(ROW).first().over(ORDER_KEY).alias("_first_row"),
+        *[pl.col(name).first().over(ORDER_KEY).alias(f"_first_{name}") for name in HEADER],
+    )
 
 
 def check_lines(raw: pl.DataFrame, context: ImportContext) -> pl.DataFrame:
@@ -135,11 +149,14 @@ def check_lines(raw: pl.DataFrame, context: ImportContext) -> pl.DataFrame:
         {"external_id": pl.String(), "id": pl.Int64()},
     ).rename({"external_id": "company_id", "id": "company_pk"})
     checks = Checks()
-    checked = checks.parse(raw, parsers(context, rates))
+    checked = checks.parse(raw, parsers(context, rates)).with_columns(
+        pl.col("order_id").rank("dense").alias(ORDER_KEY)
+    )
     checked = (
-        checked.rename({"product_sku": "product_id"})
-        .join(companies, on="company_id", how="left")
-        .join(rates.rename({"rate": "fx_rate"}), on="currency", how="left")
+        first_of_order(checked)
+        .rename({"product_sku": "product_id"})
+        .join(companies, on="company_id", how="left", maintain_order="left")
+        .join(rates.rename({"rate": "fx_rate"}), on="currency", how="left", maintain_order="left")
         .with_columns(pl.col("cost").fill_null("0.00"), pl.col("discount_pct").fill_null("0.00"))
         .with_columns(
             (pl.col("amount").cast(pl.Decimal(38, 10)) * pl.col("fx_rate"))
@@ -184,9 +201,13 @@ def check_lines(raw: pl.DataFrame, context: ImportContext) -> pl.DataFrame:
         ),
         *header_errors(checks),
     )
-    checked = checks.summarise(checked).rename({"seller": "seller_id"})
+    checked = (
+        checks.summarise(checked)
+        .drop("_first_row", *[f"_first_{name}" for name in HEADER])
+        .rename({"seller": "seller_id"})
+    )
     # All or nothing per order: the other lines of a bad order are rejected too.
-    order_bad = pl.col(BAD).any().over("order_id") & pl.col("order_id").is_not_null()
+    order_bad = pl.col(BAD).any().over(ORDER_KEY) & pl.col("order_id").is_not_null()
     template = _("another line of order {} was rejected")
     return checked.with_columns(
         pl.when(~pl.col(BAD) & order_bad)
@@ -271,7 +292,7 @@ def plan(raw: pl.DataFrame, context: ImportContext) -> Plan:
     checked = check_lines(raw, context)
     good = (
         checked.filter(~pl.col(BAD))
-        .with_columns(pl.int_range(1, pl.len() + 1).over("order_id").alias("line_no"))
+        .with_columns(pl.int_range(1, pl.len() + 1).over(ORDER_KEY).alias("line_no"))
         .with_columns(pl.col(name).cast(pl.String) for name in ("fx_rate", "base_amount"))
     )
     orders = good.group_by("order_id", maintain_order=True).agg(
@@ -356,8 +377,20 @@ def create_companies(context: ImportContext, orders: pl.DataFrame) -> pl.DataFra
 
 
 def write_orders(context: ImportContext, orders: pl.DataFrame, lines: pl.DataFrame) -> list[int]:
-    organization_id = context.organization.pk
     context.progress.phase(_("Writing"), lines.height)
+    created = orders.filter(pl.col(writers.STATUS) == writers.CREATED).height
+    bulk = writers.bulk_loads({Order: created, OrderLine: lines.height, AuditEvent: orders.height})
+    with writers.foreign_keys_deferred(bulk):
+        return write_order_rows(context, orders, lines, bulk)
+
+
+def write_order_rows(
+    context: ImportContext,
+    orders: pl.DataFrame,
+    lines: pl.DataFrame,
+    bulk: set[type[models.Model]],
+) -> list[int]:
+    organization_id = context.organization.pk
     orders = orders.join(create_companies(context, orders), on="company", how="left").with_columns(
         pl.coalesce("company_pk", "new_company_pk").alias("company_id")
     )
@@ -375,16 +408,15 @@ def write_orders(context: ImportContext, orders: pl.DataFrame, lines: pl.DataFra
     created = orders.filter(pl.col(writers.STATUS) == writers.CREATED)
     updated = orders.filter(pl.col(writers.STATUS) == writers.UPDATED)
     watermark = writers.max_id(Order)
-    writers.insert_frame(
-        Order,
-        created.select(
-            pl.lit(organization_id).alias("organization_id"),
-            pl.col("order_id").alias("external_id"),
-            *header,
-        ),
-        context.progress,
-        count=False,
-    )
+    with writers.indexes_deferred(Order, bulk):
+        writers.insert_frame(
+            Order,
+            # In key order, the unique (organization, external_id) index is appended to.
+            created.select(pl.col("order_id").alias("external_id"), *header).sort("external_id"),
+            context.progress,
+            count=False,
+            constants={"organization_id": organization_id},
+        )
     created = created.drop("id").join(
         writers.new_ids(
             Order, organization_id=organization_id, after_id=watermark, key="external_id"
@@ -394,15 +426,22 @@ def write_orders(context: ImportContext, orders: pl.DataFrame, lines: pl.DataFra
     writers.update_frame(Order, updated.select("id", *header))
     delete_where_in(OrderLine._meta.db_table, "order_id", updated["id"].to_list())
     order_ids = pl.concat([created.select("order_id", "id"), updated.select("order_id", "id")])
-    writers.insert_frame(
-        OrderLine,
-        lines.join(order_ids, on="order_id").select(
-            pl.lit(organization_id).alias("organization_id"),
-            pl.col("id").alias("order_id"),
-            *LINE_DB,
-        ),
-        context.progress,
-    )
+    # SQLite maintains the lines' one plain index (product_id) as cheaply as it rebuilds it.
+    with writers.indexes_deferred(OrderLine, bulk if is_postgres() else set()):
+        writers.insert_frame(
+            OrderLine,
+            lines.join(order_ids, on="order_id").select(pl.col("id").alias("order_id"), *LINE_DB),
+            context.progress,
+            constants={"organization_id": organization_id},
+        )
+    with writers.indexes_deferred(AuditEvent, bulk):
+        write_order_audit(context, created, updated)
+    affected = pl.concat([orders["company_id"], orders["old_company_pk"].drop_nulls()]).unique()
+    return sorted(affected.to_list())
+
+
+def write_order_audit(context: ImportContext, created: pl.DataFrame, updated: pl.DataFrame) -> None:
+    """One audit event per created or updated order: its header changes and line count."""
     for frame, action in (
         (created, AuditEvent.Action.IMPORT_CREATE),
         (updated, AuditEvent.Action.IMPORT_UPDATE),
@@ -426,5 +465,3 @@ def write_orders(context: ImportContext, orders: pl.DataFrame, lines: pl.DataFra
             ),
             label="order_id",
         )
-    affected = pl.concat([orders["company_id"], orders["old_company_pk"].drop_nulls()]).unique()
-    return sorted(affected.to_list())

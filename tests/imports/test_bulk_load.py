@@ -1,0 +1,85 @@
+"""Big loads rebuild indexes and validate foreign keys once; nothing is lost or unchecked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from patron.catalog.models import Product
+from patron.core.bulk import deferred_foreign_keys, insert_frame
+from patron.core.models import AuditEvent, Organization
+from patron.imports.services import ImportResult
+from patron.sales.models import Order, OrderLine
+
+TABLES = [Order._meta.db_table, OrderLine._meta.db_table, AuditEvent._meta.db_table]
+
+
+def schema_of(table: str) -> dict[str, tuple[bool, bool, tuple[str, ...], object]]:
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    return {
+        name: (bool(c["unique"]), bool(c["index"]), tuple(c["columns"]), c["foreign_key"])
+        for name, c in constraints.items()
+    }
+
+
+def test_a_dangling_reference_fails_even_with_deferred_foreign_keys(
+    organization: Organization, catalog: dict[str, Product]
+) -> None:
+    table = OrderLine._meta.db_table
+    before = schema_of(table)
+    line = pl.DataFrame(
+        {
+            "order_id": [987_654_321],
+            "product_id": [catalog["DDNS-PRO"].pk],
+            "line_no": [1],
+            "quantity": ["1.00"],
+            "amount": ["10.00"],
+            "base_amount": ["10.00"],
+            "cost": ["0.00"],
+            "discount_pct": ["0.00"],
+        }
+    )
+    constants = {
+        "organization_id": organization.pk,
+        "created_at": "2024-01-01 00:00:00",
+        "updated_at": "2024-01-01 00:00:00",
+    }
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with deferred_foreign_keys([table]):
+            insert_frame(table, line, constants)
+        connection.check_constraints(table_names=[table])  # SQLite checks deferred keys here
+    assert schema_of(table) == before
+    assert OrderLine.objects.count() == 0
+
+
+def test_a_big_import_keeps_every_index_and_foreign_key(
+    run: Callable[..., ImportResult],
+    write_csv: Callable[..., Path],
+    catalog: dict[str, Product],
+    file_size_paths: str,
+) -> None:
+    before = {table: schema_of(table) for table in TABLES}
+    path = write_csv(
+        "orders.csv",
+        "order_id,company_id,company_name,order_date,status,product_sku,quantity,amount\n"
+        "SO-1,C-1,One,2024-01-15,paid,DDNS-PRO,2,398.00\n"
+        "SO-1,C-1,One,2024-01-15,paid,MAIL-10,1,100\n"
+        "SO-2,C-2,Two,2024-02-01,open,MAIL-10,1,50\n",
+    )
+    result = run("orders", path, recompute_lifecycle=False)
+    assert (result.created, result.rejected) == (2, 0)
+    assert {table: schema_of(table) for table in TABLES} == before
+    assert sorted(OrderLine.objects.values_list("order__external_id", "line_no")) == [
+        ("SO-1", 1),
+        ("SO-1", 2),
+        ("SO-2", 1),
+    ]
+    assert (
+        AuditEvent.objects.filter(action="import_create", object_repr__startswith="SO-").count()
+        == 2
+    )
