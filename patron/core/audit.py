@@ -22,7 +22,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.utils import timezone
 
-from patron.core.bulk import insert_frame, insert_rows
+from patron.core.bulk import insert_rows
+from patron.core.frames import insert_frame
 from patron.core.models import AuditEvent
 
 

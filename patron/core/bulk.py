@@ -6,13 +6,11 @@ transaction. Both take plain tuples so a caller can feed rows straight from pola
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from decimal import Decimal
 from itertools import islice
 from typing import Any
 
-import polars as pl
 from django.db import connection
 
 
@@ -47,49 +45,6 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
         raw_connection.executemany(sql, batch)
         count += len(batch)
     return count
-
-
-def sql_literal(value: Any) -> str:
-    """A constant as an SQLite literal (only for values the caller built, never user input
-    spliced into SQL unescaped: strings are quoted with their quotes doubled)."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, int | float | Decimal):
-        return str(value)
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    raise TypeError(f"no SQL literal for {type(value).__name__}")
-
-
-def insert_frame(
-    table: str, frame: pl.DataFrame, constants: Mapping[str, Any] | None = None
-) -> int:
-    """Insert the rows of a polars ``frame`` plus ``constants`` (the same value in every row).
-
-    PostgreSQL: polars writes CSV for ``COPY … FROM STDIN``. SQLite: ``executemany`` with the
-    constants as literals in the statement, so only the varying values are bound per row.
-    """
-    constants = dict(constants or {})
-    if frame.height == 0:
-        return 0
-    if is_postgres():
-        from patron.core.frames import insert_frame as copy_frame
-
-        return copy_frame(
-            table, frame.with_columns(pl.lit(v).alias(k) for k, v in constants.items())
-        )
-    names = [*constants, *frame.columns]
-    values = [sql_literal(value) for value in constants.values()] + ["?"] * frame.width
-    sql = (
-        f"INSERT INTO {quote(table)} ({', '.join(quote(name) for name in names)})"
-        f" VALUES ({', '.join(values)})"
-    )
-    connection.ensure_connection()
-    for chunk in frame.iter_slices(100_000):
-        connection.connection.executemany(sql, chunk.iter_rows())
-    return frame.height
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
-from itertools import islice
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -29,32 +29,32 @@ def sqlite_number(column: str) -> str:
     return column if is_postgres() else f"({column} + 0.0)"
 
 
-def read_frame(sql: str, schema: Mapping[str, Any]) -> pl.DataFrame:
-    """Run a parameterless SELECT (inline only integers) and return a frame with ``schema``."""
+def read_frame(sql: str, schema: Mapping[str, Any], params: Sequence[Any] = ()) -> pl.DataFrame:
+    """Rows of a SELECT as a frame with ``schema``; dates and decimals may arrive as text."""
     columns = list(schema)
+    text_schema = {
+        name: pl.String
+        if dtype in (pl.Date, pl.Decimal) or isinstance(dtype, pl.Decimal)
+        else dtype
+        for name, dtype in schema.items()
+    }
     if is_postgres():
         buffer = io.BytesIO()
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy,
-        ):
+        copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
+        with connection.cursor() as cursor, cursor.cursor.copy(copy_sql, params or None) as copy:
             for block in copy:
                 buffer.write(block)
         if buffer.tell() == 0:
             return pl.DataFrame(schema=schema)
         buffer.seek(0)
-        text_schema = dict.fromkeys(columns, pl.String)
-        frame = pl.read_csv(buffer, has_header=False, new_columns=columns, schema=text_schema)
+        as_text = dict.fromkeys(columns, pl.String)
+        frame = pl.read_csv(buffer, has_header=False, new_columns=columns, schema=as_text)
         return _cast(frame, schema)
-    connection.ensure_connection()
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(sql)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
-    finally:
-        cursor.close()
     raw_schema = {
-        name: (pl.String if dtype == pl.Date else (pl.Float64 if dtype == pl.Decimal else dtype))
+        name: (pl.Float64 if dtype == pl.Float64 else text_schema[name])
         for name, dtype in schema.items()
     }
     return _cast(pl.DataFrame(rows, schema=raw_schema, orient="row"), schema)
@@ -73,26 +73,49 @@ def _cast(frame: pl.DataFrame, schema: Mapping[str, Any]) -> pl.DataFrame:
     return frame.select(expressions)
 
 
-def insert_frame(table: str, frame: pl.DataFrame, columns: Sequence[str] | None = None) -> int:
-    """Insert every row of ``frame`` (its columns in order name the table's columns)."""
-    names = list(columns or frame.columns)
+def sql_literal(value: Any) -> str:
+    """A constant as an SQLite literal (only for values the caller built, never user input
+    spliced into SQL unescaped: strings are quoted with their quotes doubled)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no SQL literal for {type(value).__name__}")
+
+
+def insert_frame(
+    table: str, frame: pl.DataFrame, constants: Mapping[str, Any] | None = None
+) -> int:
+    """Insert every row of ``frame`` (its column names are the table's) plus ``constants``,
+    the same value in every row.
+
+    PostgreSQL: polars writes CSV for ``COPY … FROM STDIN``. SQLite: ``executemany`` on the
+    DB-API connection with the constants inlined, so only varying values are bound per row.
+    """
+    constants = dict(constants or {})
     if frame.is_empty():
         return 0
-    column_sql = ", ".join(quote(name) for name in names)
     if is_postgres():
-        with connection.cursor() as cursor:
-            sql = f"COPY {quote(table)} ({column_sql}) FROM STDIN WITH (FORMAT csv)"
-            with cursor.cursor.copy(sql) as copy:
-                for start in range(0, frame.height, 200_000):
-                    block = frame.slice(start, 200_000)
-                    copy.write(block.write_csv(include_header=False, null_value=""))
+        frame = frame.with_columns(pl.lit(v).alias(k) for k, v in constants.items())
+        column_sql = ", ".join(quote(name) for name in frame.columns)
+        sql = f"COPY {quote(table)} ({column_sql}) FROM STDIN WITH (FORMAT csv)"
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for block in frame.iter_slices(200_000):
+                copy.write(block.write_csv(include_header=False, null_value=""))
         return frame.height
+    names = [*constants, *frame.columns]
+    values = [sql_literal(value) for value in constants.values()] + ["?"] * frame.width
+    sql = (
+        f"INSERT INTO {quote(table)} ({', '.join(quote(name) for name in names)})"
+        f" VALUES ({', '.join(values)})"
+    )
     connection.ensure_connection()
-    placeholders = ", ".join(["?"] * len(names))
-    sql = f"INSERT INTO {quote(table)} ({column_sql}) VALUES ({placeholders})"
-    iterator = frame.iter_rows()
-    while batch := list(islice(iterator, 100_000)):
-        connection.connection.executemany(sql, batch)
+    for block in frame.iter_slices(100_000):
+        connection.connection.executemany(sql, block.iter_rows())
     return frame.height
 
 

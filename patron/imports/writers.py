@@ -8,7 +8,6 @@ so no value is converted one by one in Python.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -20,9 +19,9 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from patron.core.audit import Actor, audit_frame_bulk
-from patron.core.bulk import deferred_foreign_keys, deferred_indexes, is_postgres, quote
-from patron.core.bulk import insert_frame as insert_table_frame
-from patron.core.frames import update_from_frame
+from patron.core.bulk import deferred_foreign_keys, deferred_indexes, quote
+from patron.core.frames import insert_frame as insert_table_frame
+from patron.core.frames import read_frame, update_from_frame
 from patron.imports.progress import Progress
 
 CHUNK = 200_000
@@ -148,40 +147,8 @@ def new_ids(
 
 
 def read_sql(sql: str, params: Sequence[Any], schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """Rows of a SELECT as a frame with ``schema`` (dates and decimals arrive as text).
-
-    PostgreSQL streams the result as CSV (``COPY (…) TO STDOUT``) into polars; SQLite fetches
-    plain tuples (callers cast dates and decimals to text in SQL, see :func:`fetch`).
-    """
-    text_schema = {
-        name: pl.String() if isinstance(dtype, pl.Decimal | pl.Date) else dtype
-        for name, dtype in schema.items()
-    }
-    if is_postgres():
-        buffer = io.BytesIO()
-        copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
-        with connection.cursor() as cursor, cursor.cursor.copy(copy_sql, params) as copy:
-            for block in copy:
-                buffer.write(block)
-        if buffer.tell():
-            buffer.seek(0)
-            frame = pl.read_csv(
-                buffer, has_header=False, new_columns=list(schema), schema=text_schema
-            )
-        else:
-            frame = pl.DataFrame(schema=text_schema)
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        frame = pl.DataFrame(rows, schema=text_schema, orient="row")
-    return frame.with_columns(
-        pl.col(name).str.slice(0, 10).str.to_date("%Y-%m-%d")
-        if isinstance(dtype, pl.Date)
-        else pl.col(name).cast(dtype)
-        for name, dtype in schema.items()
-        if isinstance(dtype, pl.Decimal | pl.Date)
-    )
+    """Rows of a SELECT as a frame (see :func:`patron.core.frames.read_frame`)."""
+    return read_frame(sql, schema, params)
 
 
 def fetch(queryset: models.QuerySet[Any], schema: dict[str, pl.DataType]) -> pl.DataFrame:

@@ -10,7 +10,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from patron.catalog.models import Product
-from patron.core.bulk import deferred_foreign_keys, insert_frame
+from patron.core.bulk import deferred_foreign_keys
+from patron.core.frames import insert_frame
 from patron.core.models import AuditEvent, Organization
 from patron.imports.services import ImportResult
 from patron.sales.models import Order, OrderLine
