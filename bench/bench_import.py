@@ -36,7 +36,8 @@ import polars as pl  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
-from patron.core.bulk import insert_frame, quote  # noqa: E402
+from patron.core.bulk import quote  # noqa: E402
+from patron.core.frames import insert_frame  # noqa: E402
 from patron.core.models import Organization  # noqa: E402
 from patron.imports.readers import read_table  # noqa: E402
 from patron.imports.services import import_file  # noqa: E402
