@@ -23,11 +23,16 @@ def main() -> None:
 
     from patron.core.models import Organization
     from patron.lifecycle.models import CompanyMonth, LifecycleEvent
-    from patron.lifecycle.queries import month_sql
     from patron.lifecycle.services import lifecycle_recompute
     from patron.sales.models import Order, OrderLine
 
     organization = Organization.objects.get_default()
+
+    def month_sql(column: str) -> str:
+        if connection.vendor == "postgresql":
+            return f"(EXTRACT(YEAR FROM {column}) * 12 + EXTRACT(MONTH FROM {column}) - 1)"
+        return f"(CAST(substr({column}, 1, 4) AS INTEGER) * 12 + CAST(substr({column}, 6, 2) AS INTEGER) - 1)"
+
     floor_sql = (
         f"SELECT o.company_id, {month_sql('o.order_date')} AS month, SUM(l.base_amount)"
         " FROM sales_orderline l JOIN sales_order o ON o.id = l.order_id"
