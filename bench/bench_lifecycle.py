@@ -31,7 +31,8 @@ def main() -> None:
     def month_sql(column: str) -> str:
         if connection.vendor == "postgresql":
             return f"(EXTRACT(YEAR FROM {column}) * 12 + EXTRACT(MONTH FROM {column}) - 1)"
-        return f"(CAST(substr({column}, 1, 4) AS INTEGER) * 12 + CAST(substr({column}, 6, 2) AS INTEGER) - 1)"
+        year = f"CAST(substr({column}, 1, 4) AS INTEGER)"
+        return f"({year} * 12 + CAST(substr({column}, 6, 2) AS INTEGER) - 1)"
 
     floor_sql = (
         f"SELECT o.company_id, {month_sql('o.order_date')} AS month, SUM(l.base_amount)"
