@@ -79,11 +79,12 @@ def paginate(
     """A COUNT and a page of ids over the plain filtered queryset, then the page's rows in
     ``shape`` (a ``.values()`` with joined fields, including ``id``)."""
     start = (query.page - 1) * query.page_size
+    results, count = page_rows(queryset, start, query.page_size, shape)
     return {
-        "count": queryset.order_by().count(),
+        "count": count,
         "page": query.page,
         "page_size": query.page_size,
-        "results": page_rows(queryset, start, query.page_size, shape),
+        "results": results,
     }
 
 

@@ -158,3 +158,11 @@ def delete_where_in(table: str, column: str, values: Sequence[int]) -> None:
             cursor.execute(
                 f"DELETE FROM {quote(table)} WHERE {quote(column)} IN ({placeholders})", chunk
             )
+
+
+def analyze_tables(*tables: str) -> None:
+    """Refresh the planner's statistics after a bulk write, so that e.g. a region filter uses
+    its index instead of scanning the organization (SQLite has no statistics until ANALYZE)."""
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {quote(table)}")

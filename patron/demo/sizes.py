@@ -22,5 +22,5 @@ SIZES: dict[str, WorldSize] = {
     "tiny": WorldSize("tiny", 300, 4, (2, 3), (1, 2), 2, 2, 2.0),
     "small": WorldSize("small", 2_000, 12, (4, 6), (2, 4), 3, 3, 2.0),
     "medium": WorldSize("medium", 20_000, 12, (4, 6), (2, 4), 4, 4, 1.5),
-    "large": WorldSize("large", 110_000, 12, (4, 6), (2, 4), 6, 6, 0.3),
+    "large": WorldSize("large", 135_000, 12, (4, 6), (2, 4), 6, 6, 0.3),
 }

@@ -27,7 +27,7 @@ from patron.accounts.models import User
 from patron.activities.models import Activity
 from patron.catalog.models import Product, ProductFamily
 from patron.companies.models import Company, Contact
-from patron.core.bulk import insert_rows, is_postgres
+from patron.core.bulk import analyze_tables, insert_rows, is_postgres
 from patron.core.errors import DomainError
 from patron.core.models import AuditEvent, Organization
 from patron.core.months import current_month, month_start
@@ -269,6 +269,14 @@ def world_generate(
             end_date=end_date,
         )
         lap("rows written")
+    analyze_tables(
+        "companies_company",
+        "companies_contact",
+        "sales_order",
+        "sales_orderline",
+        "activities_activity",
+        "core_auditevent",
+    )
 
     if recompute:
         from patron.lifecycle.services import lifecycle_recompute

@@ -19,7 +19,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from patron.core.audit import Actor, audit_frame_bulk
-from patron.core.bulk import deferred_foreign_keys, deferred_indexes, quote
+from patron.core.bulk import analyze_tables, deferred_foreign_keys, deferred_indexes, quote
 from patron.core.frames import insert_frame as insert_table_frame
 from patron.core.frames import read_frame, update_from_frame
 from patron.imports.progress import Progress
@@ -114,6 +114,7 @@ def indexes_deferred(model: type[models.Model], bulk: set[type[models.Model]]) -
     if model in bulk:
         with deferred_indexes(model._meta.db_table):
             yield
+        analyze_tables(model._meta.db_table)
     else:
         yield
 

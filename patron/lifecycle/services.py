@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from patron.companies.models import Company, Region
 from patron.core.audit import audit_bulk
-from patron.core.bulk import deferred_indexes, delete_where_in, insert_rows
+from patron.core.bulk import analyze_tables, deferred_indexes, delete_where_in, insert_rows
 from patron.core.frames import insert_frame, update_from_frame
 from patron.core.models import AuditEvent, Organization
 from patron.core.months import current_month, month_start
@@ -30,6 +30,7 @@ from patron.lifecycle.models import CompanyMonth, Handoff, HandoffRule, Lifecycl
 
 ID = pl.Int64
 SMALL_SUBSET = 5000
+BULK_ROWS = 50_000  # past this many rows, indexes are rebuilt and statistics refreshed
 REWRITE_ALL_SHARE = 0.3  # past this share of changed companies, rewrite the whole table
 
 
@@ -239,6 +240,8 @@ def lifecycle_recompute(
     changed = _changed_companies(frames["companies"], signatures, force)
     rewrite_all = force or changed.len() > REWRITE_ALL_SHARE * max(1, frames["companies"].height)
     _write(organization, ids, months, events, new_handoffs, None if rewrite_all else changed)
+    if rewrite_all and months.height > BULK_ROWS:
+        analyze_tables(CompanyMonth._meta.db_table, LifecycleEvent._meta.db_table)
     _update_companies(frames, months, all_handoffs, team_of, signatures, through)
     return RecomputeResult(
         rewritten=changed.len(),
@@ -291,7 +294,7 @@ def _write(
         ids = only.sort().to_list()
         months = months.filter(pl.col("company_id").is_in(only))
         events = events.filter(pl.col("company_id").is_in(only))
-    bulk = months.height > 50_000
+    bulk = months.height > BULK_ROWS
     with deferred_indexes(month_table) if bulk else nullcontext():
         _delete(organization, month_table, ids)
         _insert_months(month_table, org, months)
