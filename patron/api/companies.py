@@ -202,7 +202,12 @@ def list_companies(request: HttpRequest, query: Query[CompanyQuery]) -> dict[str
         region_id=query.region,
         search=query.search,
     )
-    return paginate(company_list(api_user(request), filters), query, company_values)
+    return paginate(
+        company_list(api_user(request), filters),
+        query,
+        company_values,
+        single_scan=bool(query.search),
+    )
 
 
 @router.get("/{company_id}", response={200: CompanyOut, **READ_ERRORS}, summary="Get a company")
