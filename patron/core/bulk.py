@@ -48,12 +48,16 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
 
 
 @contextmanager
-def deferred_indexes(table: str) -> Iterator[None]:
+def deferred_indexes(table: str, *, include_unique: bool = False) -> Iterator[None]:
     """Drop the table's plain secondary indexes and build them again afterwards.
 
     Building an index once over sorted data is several times faster than updating it row by
-    row during a bulk insert. Indexes that back constraints (unique, primary key) stay.
+    row during a bulk insert. Indexes that back constraints (unique, primary key) stay,
+    unless ``include_unique`` (for derived tables rebuilt whole): then unique constraints are
+    dropped too and added back at the end, which checks them over the whole table — a
+    duplicate still fails the transaction.
     """
+    constraints: list[tuple[str, str]] = []
     with connection.cursor() as cursor:
         if is_postgres():
             cursor.execute(
@@ -62,24 +66,37 @@ def deferred_indexes(table: str) -> Iterator[None]:
                 " WHERE c.conname = i.indexname)",
                 [table],
             )
+            indexes = cursor.fetchall()
+            if include_unique:
+                cursor.execute(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                    " WHERE conrelid = %s::regclass AND contype = 'u'",
+                    [table],
+                )
+                constraints = cursor.fetchall()
         else:
+            unique = "" if include_unique else " AND sql NOT LIKE 'CREATE UNIQUE%%'"
             cursor.execute(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s"
-                " AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'",
+                f" AND sql IS NOT NULL{unique}",
                 [table],
             )
-        indexes = cursor.fetchall()
+            indexes = cursor.fetchall()
         for name, _ in indexes:
             cursor.execute(f"DROP INDEX {quote(name)}")
+        for name, _ in constraints:
+            cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
     yield
     with connection.cursor() as cursor:
-        if is_postgres() and indexes:
+        if is_postgres() and (indexes or constraints):
             # deferred foreign-key checks of the rows just written must run before an index
             # can be built on the table in the same transaction
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for name, definition in constraints:
+            cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
         for _, definition in indexes:
             cursor.execute(definition)
-        if is_postgres() and indexes:
+        if is_postgres() and (indexes or constraints):
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 

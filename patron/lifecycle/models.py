@@ -3,6 +3,11 @@ the events of each month, and the BDM → AM hand-offs. Written only by the life
 
 Months before a company's first counted order are ``prospect`` and are not stored: a company
 with no row for a month is a prospect in that month.
+
+CompanyMonth and LifecycleEvent are derived tables, rebuilt by the engine from rows it has
+just read in the same transaction: their foreign keys carry no database constraint (millions
+of per-row checks on every rebuild, for ids that cannot dangle). Django still cascades a
+company's deletion to them, and ``patron lifecycle recompute --force`` rebuilds them.
 """
 
 from __future__ import annotations
@@ -34,10 +39,18 @@ class HandoffRule(models.TextChoices):
 
 class CompanyMonth(models.Model):
     organization = models.ForeignKey(
-        "core.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+        "core.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     company = models.ForeignKey(
-        "companies.Company", on_delete=models.CASCADE, related_name="months", db_index=False
+        "companies.Company",
+        on_delete=models.CASCADE,
+        related_name="months",
+        db_index=False,
+        db_constraint=False,
     )
     month = models.DateField(_("month"))  # the first day of the month
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
@@ -53,6 +66,7 @@ class CompanyMonth(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     team = models.ForeignKey(
         "accounts.Team",
@@ -61,6 +75,7 @@ class CompanyMonth(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
 
     class Meta:
@@ -80,13 +95,18 @@ class CompanyMonth(models.Model):
 
 class LifecycleEvent(models.Model):
     organization = models.ForeignKey(
-        "core.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+        "core.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     company = models.ForeignKey(
         "companies.Company",
         on_delete=models.CASCADE,
         related_name="lifecycle_events",
         db_index=False,
+        db_constraint=False,
     )
     month = models.DateField(_("month"))
     kind = models.CharField(_("event"), max_length=16, choices=EventKind.choices)
@@ -98,6 +118,7 @@ class LifecycleEvent(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     team = models.ForeignKey(
         "accounts.Team",
@@ -106,6 +127,7 @@ class LifecycleEvent(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
 
     class Meta:

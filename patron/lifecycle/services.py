@@ -20,7 +20,13 @@ from django.utils import timezone
 
 from patron.companies.models import Company, Region
 from patron.core.audit import audit_bulk
-from patron.core.bulk import analyze_tables, deferred_indexes, delete_where_in, insert_rows
+from patron.core.bulk import (
+    analyze_tables,
+    deferred_indexes,
+    delete_where_in,
+    insert_rows,
+    is_postgres,
+)
 from patron.core.frames import insert_frame, update_from_frame
 from patron.core.models import AuditEvent, Organization
 from patron.core.months import current_month, month_start
@@ -295,10 +301,10 @@ def _write(
         months = months.filter(pl.col("company_id").is_in(only))
         events = events.filter(pl.col("company_id").is_in(only))
     bulk = months.height > BULK_ROWS
-    with deferred_indexes(month_table) if bulk else nullcontext():
+    with deferred_indexes(month_table, include_unique=True) if bulk else nullcontext():
         _delete(organization, month_table, ids)
         _insert_months(month_table, org, months)
-    with deferred_indexes(event_table) if bulk else nullcontext():
+    with deferred_indexes(event_table, include_unique=True) if bulk else nullcontext():
         _delete(organization, event_table, ids)
         _insert_events(event_table, org, events)
     if new_handoffs.height:
@@ -312,7 +318,9 @@ def _delete(organization: Organization, table: str, ids: Sequence[int] | None) -
     with connection.cursor() as cursor:
         if Organization.objects.exclude(pk=organization.pk).exists():
             cursor.execute(f"DELETE FROM {table} WHERE organization_id = %s", [organization.id])
-        else:  # the only organization: an unqualified DELETE is a fast truncate
+        elif is_postgres():  # the only organization: empty the table
+            cursor.execute(f"TRUNCATE {table}")
+        else:  # SQLite turns an unqualified DELETE into a truncate
             cursor.execute(f"DELETE FROM {table}")
 
 
