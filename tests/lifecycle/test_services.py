@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from django.contrib.contenttypes.models import ContentType
 
 from patron.companies.models import Company
@@ -210,3 +211,29 @@ def test_recompute_runs_as_a_background_task(world):
     assert result.status == "SUCCESSFUL"
     assert result.return_value == {"companies": 1, "months": 6, "events": 2}
     assert CompanyMonth.objects.filter(company=a).count() == 6
+
+
+def test_bulk_rewrite_rebuilds_indexes_and_unique_constraint(world, monkeypatch):
+    from django.db import IntegrityError, connection, transaction
+
+    from patron.lifecycle import services
+
+    a, b = world.company("A"), world.company("B")
+    world.order(a, "2026-01-05")
+    world.order(b, "2026-02-05")
+    lifecycle_recompute(organization=world.org, through_month=THROUGH)
+    before = snapshot()
+    monkeypatch.setattr(services, "BULK_ROWS", 0)  # take the bulk path on a small world
+    result = lifecycle_recompute(organization=world.org, through_month=THROUGH, force=True)
+    assert result.rewritten == 2
+    assert snapshot() == before
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, "lifecycle_companymonth")
+    unique = [c["columns"] for c in constraints.values() if c["unique"] and not c["primary_key"]]
+    assert ["company_id", "month"] in unique
+    assert any(c["columns"] == ["month", "team_id", "stage"] for c in constraints.values())
+    row = CompanyMonth.objects.filter(company=a).first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CompanyMonth.objects.create(
+            organization=world.org, company=a, month=row.month, stage="account", is_active=True
+        )
