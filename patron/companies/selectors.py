@@ -52,7 +52,9 @@ def company_list(user: User, filters: CompanyFilter | None = None) -> QuerySet[C
         queryset = queryset.filter(region_id__in=region_descendant_ids(f.region_id))
     if f.search:
         term = f.search.strip()
-        queryset = queryset.filter(Q(name__icontains=term) | Q(external_id__iexact=term))
+        # a term without letter case (Chinese) needs no case folding: a plain LIKE is faster
+        name = Q(name__contains=term) if term.lower() == term.upper() else Q(name__icontains=term)
+        queryset = queryset.filter(name | Q(external_id__iexact=term))
     return queryset.select_related("owner", "team", "region").order_by("name", "id")
 
 
