@@ -24,12 +24,11 @@ def main() -> None:
         "PATRON_STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage"
     )
     setup_django()
+    from django.db import connection
     from django.test import Client
 
     from patron.accounts.models import ApiToken, User, hash_token
     from patron.companies.models import Company, Region
-
-    from django.db import connection
 
     if connection.vendor == "postgresql":
         # what autovacuum does shortly after a bulk load: statistics and the visibility map
