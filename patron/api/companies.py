@@ -202,12 +202,7 @@ def list_companies(request: HttpRequest, query: Query[CompanyQuery]) -> dict[str
         region_id=query.region,
         search=query.search,
     )
-    return paginate(
-        company_list(api_user(request), filters),
-        query,
-        company_values,
-        single_scan=bool(query.search),
-    )
+    return paginate(company_list(api_user(request), filters), query, company_values)
 
 
 @router.get("/{company_id}", response={200: CompanyOut, **READ_ERRORS}, summary="Get a company")

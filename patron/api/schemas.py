@@ -75,13 +75,11 @@ def paginate(
     queryset: QuerySet[Any],
     query: PageQuery,
     shape: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None,
-    *,
-    single_scan: bool = False,
 ) -> dict[str, Any]:
     """A COUNT and a page of ids over the plain filtered queryset, then the page's rows in
     ``shape`` (a ``.values()`` with joined fields, including ``id``)."""
     start = (query.page - 1) * query.page_size
-    results, count = page_rows(queryset, start, query.page_size, shape, single_scan=single_scan)
+    results, count = page_rows(queryset, start, query.page_size, shape)
     return {
         "count": count,
         "page": query.page,

@@ -29,8 +29,8 @@ def company_list_view(request: HttpRequest) -> HttpResponse:
     form = CompanyFilterForm(request.GET or None, user=user)
     filters = form.company_filter()
     companies = company_list(user, filters)
-    # One COUNT and one page of ids; a substring search is counted in the same scan.
-    paginator = Paginator(companies, PAGE_SIZE, single_scan=bool(filters.search))
+    # Paginator counts once (``count`` is cached) and fetches one page: two queries.
+    paginator = Paginator(companies, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     context: dict[str, Any] = {
         "form": form,
