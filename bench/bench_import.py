@@ -116,6 +116,30 @@ def write_orders(path: Path, lines: int, companies: int, seed: int) -> None:
     ).write_csv(path)
 
 
+def create_people(organization: Organization, paths: list[Path]) -> None:
+    """The users a generator export names (order sellers, company owners) and the region
+    tree, created before the timed imports: the reference data an import expects to find."""
+    from django.contrib.auth.hashers import make_password
+
+    from patron.accounts.models import User
+    from patron.demo.reference import regions_prepare
+
+    regions_prepare()
+    names: set[str] = set()
+    for path in paths:
+        frame, _encoding = read_table(path)
+        for column in ("seller", "owner"):
+            if column in frame.columns:
+                names.update(frame.get_column(column).drop_nulls().unique().to_list())
+    existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
+    unusable = make_password(None)
+    User.objects.bulk_create(
+        User(username=name, organization=organization, password=unusable)
+        for name in sorted(names - existing)
+        if name
+    )
+
+
 def raw_baseline(path: Path) -> tuple[int, float, float]:
     """polars read + COPY / executemany of the same rows into a staging table of text columns.
 
@@ -189,6 +213,10 @@ def main() -> None:
     print(f"database: {connection.vendor}; file: {orders_path}; load average {load_average()}")
 
     def prepare(target: Organization) -> None:
+        paths = [orders_path]
+        if source is not None and (source / "companies.csv").is_file():
+            paths.append(source / "companies.csv")
+        create_people(target, paths)
         if source is not None:
             for kind in ("products", "companies"):
                 if (source / f"{kind}.csv").is_file():
