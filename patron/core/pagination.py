@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.utils.functional import cached_property
 
 
 def page_ids(queryset: QuerySet[Any], start: int, size: int) -> list[int]:
@@ -50,7 +51,26 @@ def page_rows(
 
 class DeferredJoinPaginator(Paginator):
     """Django's paginator (one COUNT), fetching a page with :func:`page_ids` and
-    :func:`rows_by_ids`."""
+    :func:`rows_by_ids`.
+
+    ``count_cap``: count at most this many rows plus one (``COUNT`` over a ``LIMIT``ed
+    subquery), for filters no index serves — a substring search stops scanning once it has
+    seen enough; ``is_capped`` then says the total is "more than count_cap" and the pages
+    stop there.
+    """
+
+    def __init__(self, object_list: Any, per_page: int, *, count_cap: int | None = None) -> None:
+        super().__init__(object_list, per_page)
+        self.count_cap = count_cap
+        self.is_capped = False
+
+    @cached_property
+    def count(self) -> int:  # type: ignore[override]
+        if self.count_cap is None:
+            return super().count
+        counted = self.object_list.order_by()[: self.count_cap + 1].count()  # type: ignore[attr-defined]
+        self.is_capped = counted > self.count_cap
+        return min(counted, self.count_cap)
 
     def page(self, number: Any) -> Page:
         number = self.validate_number(number)

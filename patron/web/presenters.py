@@ -68,10 +68,10 @@ def format_ratio(value: float | Decimal | None, digits: int = 2) -> str:
     return f"{float(value):.{digits}f}"
 
 
-def format_count(value: int | None) -> str:
+def format_count(value: int | None, *, capped: bool = False) -> str:
     if value is None:
         return EMPTY
-    return f"{value:,}"
+    return f"{value:,}+" if capped else f"{value:,}"
 
 
 def month_text(value: dt.date | str) -> str:

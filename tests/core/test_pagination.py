@@ -47,3 +47,14 @@ def test_paginator_pages_and_past_the_end(companies, django_assert_max_num_queri
     last = DeferredJoinPaginator(filtered, 5).get_page("99")
     assert (last.number, len(last.object_list)) == (4, 2)
     assert DeferredJoinPaginator(filtered, 5).get_page("junk").number == 1
+
+
+def test_capped_count_stops_at_the_cap(companies):
+    capped = DeferredJoinPaginator(companies, 10, count_cap=25)
+    page = capped.get_page("3")
+    assert (capped.count, capped.is_capped, capped.num_pages) == (25, True, 3)
+    assert [c.external_id for c in page.object_list] == list(
+        companies.values_list("external_id", flat=True)[20:30]
+    )
+    exact = DeferredJoinPaginator(companies, 10, count_cap=500)
+    assert (exact.count, exact.is_capped) == (120, False)

@@ -18,6 +18,7 @@ from patron.sales.selectors import company_orders
 from patron.web import presenters
 from patron.web.forms import CompanyFilterForm
 
+SEARCH_COUNT_CAP = 1000
 PAGE_SIZE = 50
 ORDERS_SHOWN = 100
 AUDIT_SHOWN = 100
@@ -29,15 +30,18 @@ def company_list_view(request: HttpRequest) -> HttpResponse:
     form = CompanyFilterForm(request.GET or None, user=user)
     filters = form.company_filter()
     companies = company_list(user, filters)
-    # Paginator counts once (``count`` is cached) and fetches one page: two queries.
-    paginator = Paginator(companies, PAGE_SIZE)
+    # Paginator counts once (``count`` is cached) and fetches one page. A substring search
+    # cannot use an index: its count stops at SEARCH_COUNT_CAP ("more than 1,000").
+    paginator = Paginator(
+        companies, PAGE_SIZE, count_cap=SEARCH_COUNT_CAP if filters.search else None
+    )
     page = paginator.get_page(request.GET.get("page"))
     context: dict[str, Any] = {
         "form": form,
         "page": page,
         "companies": page.object_list,
         "total": paginator.count,
-        "total_text": presenters.format_count(paginator.count),
+        "total_text": presenters.format_count(paginator.count, capped=paginator.is_capped),
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "is_filtered": any(astuple(filters)),
     }
