@@ -106,6 +106,9 @@ COMPANY_EXPRESSIONS = {
 }
 
 
+SEARCH_COUNT_CAP = 1000  # a substring search stops counting there
+
+
 def company_values(queryset: QuerySet[Company]) -> QuerySet[Company, dict[str, Any]]:
     return queryset.values(*COMPANY_VALUES, **COMPANY_EXPRESSIONS)
 
@@ -202,7 +205,12 @@ def list_companies(request: HttpRequest, query: Query[CompanyQuery]) -> dict[str
         region_id=query.region,
         search=query.search,
     )
-    return paginate(company_list(api_user(request), filters), query, company_values)
+    return paginate(
+        company_list(api_user(request), filters),
+        query,
+        company_values,
+        count_cap=SEARCH_COUNT_CAP if query.search else None,
+    )
 
 
 @router.get("/{company_id}", response={200: CompanyOut, **READ_ERRORS}, summary="Get a company")

@@ -62,29 +62,42 @@ T = TypeVar("T")
 
 
 class Page(Schema, Generic[T]):
-    count: int
+    count: int = Field(description="rows matching the filters (see count_is_exact)")
+    count_is_exact: bool = Field(
+        True,
+        description="false when a substring search stopped counting at 1,000 matches",
+    )
     page: int
     page_size: int
     results: list[T]
 
 
-from patron.core.pagination import page_rows  # noqa: E402
+from patron.core.pagination import page_ids, rows_by_ids  # noqa: E402
 
 
 def paginate(
     queryset: QuerySet[Any],
     query: PageQuery,
     shape: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None,
+    *,
+    count_cap: int | None = None,
 ) -> dict[str, Any]:
     """A COUNT and a page of ids over the plain filtered queryset, then the page's rows in
-    ``shape`` (a ``.values()`` with joined fields, including ``id``)."""
+    ``shape`` (a ``.values()`` with joined fields, including ``id``). With ``count_cap`` the
+    count stops there (for substring searches) and ``count_is_exact`` says so."""
     start = (query.page - 1) * query.page_size
-    results, count = page_rows(queryset, start, query.page_size, shape)
+    ids = page_ids(queryset, start, query.page_size)
+    if count_cap is None:
+        count, exact = queryset.order_by().count(), True
+    else:
+        counted = queryset.order_by()[: count_cap + 1].count()
+        count, exact = min(counted, count_cap), counted <= count_cap
     return {
         "count": count,
+        "count_is_exact": exact,
         "page": query.page,
         "page_size": query.page_size,
-        "results": results,
+        "results": rows_by_ids(queryset, ids, shape),
     }
 
 

@@ -38,17 +38,6 @@ def rows_by_ids(
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
-def page_rows(
-    queryset: QuerySet[Any],
-    start: int,
-    size: int,
-    shape: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None,
-) -> tuple[list[Any], int]:
-    """Rows ``start … start + size`` of an ordered queryset and the total number of rows."""
-    total = queryset.order_by().count()
-    return rows_by_ids(queryset, page_ids(queryset, start, size), shape), total
-
-
 class DeferredJoinPaginator(Paginator):
     """Django's paginator (one COUNT), fetching a page with :func:`page_ids` and
     :func:`rows_by_ids`.

@@ -310,3 +310,22 @@ def test_patch_clears_optional_fields(api_for: Any, bdm_a: Any, companies: Any) 
     assert (body["industry"], body["region_id"], body["market_potential"]) == ("", None, None)
     company.refresh_from_db()
     assert (company.industry, company.region_id) == ("", None)
+
+
+def test_search_count_is_capped(api_for: Any, patron_admin: Any, monkeypatch: Any) -> None:
+    from patron.api import companies as module
+    from patron.companies.models import Company
+    from patron.core.models import Organization
+
+    organization = Organization.objects.get_default()
+    Company.objects.bulk_create(
+        Company(organization=organization, external_id=f"S{i}", name=f"Searchable {i:02d}")
+        for i in range(12)
+    )
+    monkeypatch.setattr(module, "SEARCH_COUNT_CAP", 10)
+    api = api_for(patron_admin)
+    body = api.get("/companies/", search="searchable", page_size=5).json()
+    assert (body["count"], body["count_is_exact"], len(body["results"])) == (10, False, 5)
+    assert [row["external_id"] for row in body["results"]] == ["S0", "S1", "S2", "S3", "S4"]
+    body = api.get("/companies/", page_size=5).json()
+    assert body["count_is_exact"] is True
