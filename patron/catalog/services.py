@@ -7,8 +7,9 @@ from typing import Any
 from django.db import transaction
 
 from patron.catalog.models import Product, ProductFamily
-from patron.core.audit import audit_record, field_changes, jsonable
+from patron.core.audit import audit_record
 from patron.core.models import AuditEvent, Organization
+from patron.core.records import record_create, record_update
 from patron.core.validation import validate_instance
 
 PRODUCT_FIELDS = (
@@ -34,31 +35,11 @@ def product_family_create(*, organization: Organization, code: str, name: str) -
 
 @transaction.atomic
 def product_create(*, organization: Organization, **values: Any) -> Product:
-    unknown = set(values) - set(PRODUCT_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown product fields: {sorted(unknown)}")
     values.setdefault("currency", organization.currency)
     product = Product(organization=organization, **values)
-    validate_instance(product, unique_field="sku")
-    product.save()
-    audit_record(
-        product,
-        AuditEvent.Action.CREATE,
-        {name: [None, jsonable(getattr(product, name))] for name in values},
-    )
-    return product
+    return record_create(product, values, allowed=PRODUCT_FIELDS, unique_field="sku")
 
 
 @transaction.atomic
 def product_update(*, product: Product, **values: Any) -> Product:
-    unknown = set(values) - set(PRODUCT_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown product fields: {sorted(unknown)}")
-    original = Product.objects.select_for_update().get(pk=product.pk)
-    changes = field_changes(original, values)
-    if not changes:
-        return original
-    validate_instance(original, unique_field="sku")
-    original.save()
-    audit_record(original, AuditEvent.Action.UPDATE, changes)
-    return original
+    return record_update(product, values, allowed=PRODUCT_FIELDS, unique_field="sku")
