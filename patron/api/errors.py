@@ -32,6 +32,7 @@ READ_ERRORS: dict[int, type[ErrorOut]] = {401: ErrorOut, 404: ErrorOut, 422: Err
 WRITE_ERRORS: dict[int, type[ErrorOut]] = {
     400: ErrorOut,
     401: ErrorOut,
+    403: ErrorOut,
     404: ErrorOut,
     409: ErrorOut,
     422: ErrorOut,

@@ -28,7 +28,7 @@ from patron.api.schemas import (
 )
 from patron.catalog.models import Product
 from patron.catalog.selectors import product_family_get_by_code, product_get, product_list
-from patron.catalog.services import product_create, product_update
+from patron.catalog.services import catalog_change_check, product_create, product_update
 from patron.core.errors import ValidationFailed
 
 router = Router(tags=["products"])
@@ -125,6 +125,7 @@ def get_product(request: HttpRequest, product_id: PathId) -> dict[str, Any]:
 @router.post("/", response={201: ProductOut, **WRITE_ERRORS}, summary="Create a product")
 def create_product(request: HttpRequest, payload: ProductIn) -> Status[dict[str, Any]]:
     user = api_user(request)
+    catalog_change_check(user)
     product = product_create(organization=user.organization, **product_values_in(user, payload))
     return Status(201, one_product(product.pk))
 
@@ -135,5 +136,6 @@ def update_product(
 ) -> dict[str, Any]:
     user = api_user(request)
     product = product_get(user, product_id)
+    catalog_change_check(user)
     product_update(product=product, **product_values_in(user, payload))
     return one_product(product.pk)

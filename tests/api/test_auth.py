@@ -116,11 +116,17 @@ def test_token_command_unknown_user(db: None) -> None:
     assert ApiToken.objects.count() == 0
 
 
-def test_api_changes_are_audited_as_the_api_user(api_for: Any, bdm_a: Any, catalog: Any) -> None:
-    response = api_for(bdm_a).patch(f"/products/{catalog['DNS-1'].pk}", {"name": "DNS Max"})
+def test_api_changes_are_audited_as_the_api_user(
+    api_for: Any, patron_admin: Any, catalog: Any
+) -> None:
+    response = api_for(patron_admin).patch(f"/products/{catalog['DNS-1'].pk}", {"name": "DNS Max"})
     assert response.status_code == 200
     event = audit_trail(catalog["DNS-1"]).get(action="update")
-    assert (event.actor_id, event.actor_label, event.source) == (bdm_a.pk, "bdm_a", "api")
+    assert (event.actor_id, event.actor_label, event.source) == (
+        patron_admin.pk,
+        "padmin",
+        "api",
+    )
     assert event.changes == {"name": ["DNS Pro", "DNS Max"]}
 
 

@@ -145,8 +145,8 @@ def test_product_list_filters_and_get(api_for: Any, bdm_b: Any, catalog: Any) ->
     assert one["list_price"] == "100.00"
 
 
-def test_product_create_and_update(api_for: Any, bdm_a: Any, catalog: Any) -> None:
-    client = api_for(bdm_a)
+def test_product_create_and_update(api_for: Any, patron_admin: Any, catalog: Any) -> None:
+    client = api_for(patron_admin)
     response = client.post(
         "/products/",
         {"sku": "WEB-1", "name": "Site builder", "family": "dns", "list_price": "99.90"},
@@ -173,14 +173,30 @@ def test_product_create_and_update(api_for: Any, bdm_a: Any, catalog: Any) -> No
     ],
 )
 def test_product_validation(
-    api_for: Any, bdm_a: Any, catalog: Any, unchanged: Any, payload: Any, field: str
+    api_for: Any, patron_admin: Any, catalog: Any, unchanged: Any, payload: Any, field: str
 ) -> None:
-    client = api_for(bdm_a)
+    client = api_for(patron_admin)
     check = unchanged()
     body = {"sku": "NEW-1", "name": "New", "family": "dns"} | payload
     response = client.post("/products/", body)
     assert response.status_code == 422, response.json()
     assert list(response.json()["field_errors"]) == [field]
+    check()
+
+
+def test_sellers_may_not_change_the_catalog(
+    api_for: Any, bdm_a: Any, catalog: Any, unchanged: Any
+) -> None:
+    client = api_for(bdm_a)
+    check = unchanged()
+    created = client.post("/products/", {"sku": "NEW-1", "name": "New", "family": "dns"})
+    product = Product.objects.get(sku="DNS-1")
+    patched = client.patch(f"/products/{product.pk}", {"list_price": "1.00"})
+    assert (created.status_code, patched.status_code) == (403, 403)
+    assert created.json() == {
+        "message": "only admins and sales managers may change products",
+        "field_errors": {"product": "only admins and sales managers may change products"},
+    }
     check()
 
 
