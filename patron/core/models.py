@@ -148,7 +148,11 @@ class AuditEvent(models.Model):
         RECOMPUTE = "recompute", _("recomputed")
         LOGIN = "login", _("logged in")
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    # no single-column indexes on organization or content type: "audit_target" leads with the
+    # content type, and one organization per installation makes the other useless
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     at = models.DateTimeField(_("at"), db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -162,7 +166,12 @@ class AuditEvent(models.Model):
     source = models.CharField(_("source"), max_length=16, default="system")
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
     content_type = models.ForeignKey(
-        ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        ContentType,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     object_id = models.BigIntegerField(_("object id"), null=True, blank=True)
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
