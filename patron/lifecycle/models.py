@@ -37,46 +37,35 @@ class HandoffRule(models.TextChoices):
     MANUAL = "manual", _("Manual")
 
 
-class CompanyMonth(models.Model):
-    organization = models.ForeignKey(
-        "core.Organization",
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
+def _derived_key(to: str, **options: object) -> models.ForeignKey:  # type: ignore[type-arg]
+    """A reference from a derived table: no index of its own, no database constraint."""
+    return models.ForeignKey(to, db_index=False, db_constraint=False, **options)  # type: ignore[arg-type]
+
+
+class DerivedMonthRow(models.Model):
+    """What the stored lifecycle rows share: the month (its first day) and who is credited."""
+
+    organization = _derived_key("core.Organization", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month"))
+    owner = _derived_key(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    company = models.ForeignKey(
-        "companies.Company",
-        on_delete=models.CASCADE,
-        related_name="months",
-        db_index=False,
-        db_constraint=False,
+    team = _derived_key(
+        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    month = models.DateField(_("month"))  # the first day of the month
+
+    class Meta:
+        abstract = True
+
+
+class CompanyMonth(DerivedMonthRow):
+    company = _derived_key("companies.Company", on_delete=models.CASCADE, related_name="months")
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
     is_active = models.BooleanField(_("active"))
     revenue = models.DecimalField(
         _("revenue"), max_digits=16, decimal_places=2, default=Decimal("0")
     )
     families_owned = models.PositiveIntegerField(_("product families owned"), default=0)
-    owner = models.ForeignKey(
-        "accounts.User",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    team = models.ForeignKey(
-        "accounts.Team",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
 
     class Meta:
         verbose_name = _("company month")
@@ -93,42 +82,12 @@ class CompanyMonth(models.Model):
         return f"{self.company_id} {self.month:%Y-%m} {self.stage}"
 
 
-class LifecycleEvent(models.Model):
-    organization = models.ForeignKey(
-        "core.Organization",
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
+class LifecycleEvent(DerivedMonthRow):
+    company = _derived_key(
+        "companies.Company", on_delete=models.CASCADE, related_name="lifecycle_events"
     )
-    company = models.ForeignKey(
-        "companies.Company",
-        on_delete=models.CASCADE,
-        related_name="lifecycle_events",
-        db_index=False,
-        db_constraint=False,
-    )
-    month = models.DateField(_("month"))
     kind = models.CharField(_("event"), max_length=16, choices=EventKind.choices)
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, default=Decimal("0"))
-    owner = models.ForeignKey(
-        "accounts.User",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    team = models.ForeignKey(
-        "accounts.Team",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
 
     class Meta:
         verbose_name = _("lifecycle event")

@@ -50,7 +50,9 @@ def test_tiny_world_has_the_promised_shape() -> None:
     organization = Organization.objects.get_default()
     assert organization.name == "Oray Network 上海"
     assert (organization.time_zone, organization.currency) == ("Asia/Shanghai", "CNY")
-    assert CurrencyRate.objects.get(organization=organization, currency="USD").rate > 0
+    assert CurrencyRate.objects.get(organization=organization, currency="USD").rate == Decimal(
+        "7.12"
+    )
 
     counts = {
         "companies": Company.objects.count(),

@@ -6,6 +6,7 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from patron.accounts.models import ApiToken, User
 from patron.accounts.services import api_token_create, api_token_revoke
@@ -38,11 +39,11 @@ class Command(BaseCommand):
     def handle_create(self, *, username: str, name: str, **options: Any) -> None:
         user = User.objects.filter(username=username).first()
         if user is None:
-            raise CommandError(f"no such user: {username}")
+            raise CommandError(_("no such user: %(username)s") % {"username": username})
         if not user.is_active:
-            raise CommandError(f"user {username} is not active")
+            raise CommandError(_("user %(username)s is not active") % {"username": username})
         if len(name) > 100:
-            raise CommandError("--name: at most 100 characters")
+            raise CommandError(_("--name: at most 100 characters"))
         token, raw = api_token_create(user=user, name=name)
         self.stdout.write(raw)
         self.stderr.write(

@@ -9,8 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from patron.core.audit import Actor, acting_as
+from patron.core.commands import month_option
 from patron.core.errors import DomainError
-from patron.core.months import parse_month
 from patron.demo.sizes import SIZES
 from patron.demo.world import WorldSummary, world_generate
 
@@ -57,12 +57,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        through = None
-        if options["through"]:
-            try:
-                through = parse_month(options["through"])
-            except ValueError as error:
-                raise CommandError(f"--through: {error}") from None
+        through = month_option("--through", options["through"]) if options["through"] else None
         verbose = options["verbosity"] >= 2
         with acting_as(Actor(user_id=None, label="patron generate", source="cli")):
             try:

@@ -7,8 +7,9 @@ from django.utils.translation import gettext as _
 
 from patron.companies.models import Company
 from patron.core.audit import Actor, acting_as
+from patron.core.commands import month_option
 from patron.core.models import Organization
-from patron.core.months import month_label, parse_month
+from patron.core.months import month_label
 from patron.lifecycle.services import lifecycle_recompute
 
 
@@ -32,12 +33,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         organization = Organization.objects.get_default()
-        through = None
-        if options["through"]:
-            try:
-                through = parse_month(options["through"])
-            except ValueError as error:
-                raise CommandError(f"--through: {error}") from None
+        through = month_option("--through", options["through"]) if options["through"] else None
         company_ids = None
         if options["company"]:
             found = dict(

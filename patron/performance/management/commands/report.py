@@ -7,8 +7,9 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from patron.accounts.models import Team
+from patron.core.commands import month_option
 from patron.core.models import Organization
-from patron.core.months import current_month, parse_month
+from patron.core.months import current_month
 from patron.core.tabular import FORMATS, render_csv, render_json, render_table
 from patron.lifecycle.selectors import company_stage_rows, lifecycle_counts
 from patron.performance.indicators import INDICATORS, indicators_report
@@ -28,14 +29,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         organization = Organization.objects.get_default()
-        try:
-            month = (
-                parse_month(options["month"])
-                if options["month"]
-                else current_month(organization.time_zone)
-            )
-        except ValueError as error:
-            raise CommandError(f"--month: {error}") from None
+        month = (
+            month_option("--month", options["month"])
+            if options["month"]
+            else current_month(organization.time_zone)
+        )
         team_id = self._team(organization, options["team"])
         if options["report"] == "indicators":
             self._indicators(organization, month, team_id, options["format"])
