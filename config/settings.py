@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "patron.catalog",
     "patron.companies",
     "patron.sales",
+    "patron.leads",
     "patron.activities",
     "patron.lifecycle",
     "patron.performance",

@@ -45,11 +45,21 @@ class Activity(OrgScopedModel):
         related_name="activities",
         verbose_name=_("contact"),
     )
+    lead = models.ForeignKey(
+        "leads.Lead",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("lead"),
+    )
     occurred_at = models.DateTimeField(_("when"))
     duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), default=0)
     outcome = models.CharField(_("outcome"), max_length=16, choices=CallOutcome.choices, blank=True)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)
+    next_step = models.CharField(_("next step"), max_length=300, blank=True)
+    next_step_on = models.DateField(_("next step on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("activity")
@@ -58,7 +68,12 @@ class Activity(OrgScopedModel):
         indexes = [
             models.Index(fields=["company", "occurred_at"], name="activity_company_at"),
             models.Index(fields=["user", "occurred_at"], name="activity_user_at"),
+            models.Index(fields=["lead", "occurred_at"], name="activity_lead_at"),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.occurred_at:%Y-%m-%d}"
+
+    @property
+    def is_call(self) -> bool:
+        return self.kind == ActivityKind.CALL

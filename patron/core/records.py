@@ -22,7 +22,11 @@ def _check_fields(model: type[models.Model], values: Mapping[str, Any], allowed:
 
 
 def record_create(
-    instance: M, values: Mapping[str, Any], *, allowed: Collection[str], unique_field: str
+    instance: M,
+    values: Mapping[str, Any],
+    *,
+    allowed: Collection[str],
+    unique_field: str | None = None,
 ) -> M:
     """Validate and save a new record built with ``values``; audit every given field."""
     _check_fields(type(instance), values, allowed)
