@@ -104,8 +104,9 @@ def _insert_rows(model: type[models.Model], n: int, values: dict[str, Any]) -> i
             value = values[column]
         elif f.primary_key:
             continue
-        elif f.has_default() or f.null:
-            value = f.get_db_prep_save(f.get_default(), connection) if f.has_default() else None
+        elif f.has_default() or f.null or f.empty_strings_allowed:
+            # the field's own default: its default, else NULL, else "" for text
+            value = f.get_db_prep_save(f.get_default(), connection)
         else:
             raise DomainError(f"demo generator does not know how to fill {model.__name__}.{column}")
         columns.append(column)
