@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from patron.core.models import OrgScopedModel
+from patron.imports.models import CreatedByImport
 
 
 class ProductFamily(OrgScopedModel):
@@ -26,7 +27,7 @@ class ProductFamily(OrgScopedModel):
         return self.name
 
 
-class Product(OrgScopedModel):
+class Product(CreatedByImport, OrgScopedModel):
     sku = models.CharField(_("SKU"), max_length=64)
     name = models.CharField(_("name"), max_length=200)
     family = models.ForeignKey(

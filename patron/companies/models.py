@@ -17,6 +17,7 @@ from patron.companies.choices import (
     Stage,
 )
 from patron.core.models import OrgScopedModel
+from patron.imports.models import CreatedByImport
 
 
 class Region(models.Model):
@@ -39,7 +40,7 @@ class Region(models.Model):
         return self.name
 
 
-class Company(OrgScopedModel):
+class Company(CreatedByImport, OrgScopedModel):
     external_id = models.CharField(_("external id"), max_length=64)
     name = models.CharField(_("name"), max_length=200)
     industry = models.CharField(
@@ -118,7 +119,7 @@ class Company(OrgScopedModel):
         return self.name
 
 
-class Contact(OrgScopedModel):
+class Contact(CreatedByImport, OrgScopedModel):
     company = models.ForeignKey(
         Company, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("company")
     )

@@ -167,6 +167,37 @@ def update_rows(table: str, key: str, columns: Sequence[str], rows: Sequence[Seq
     return len(rows)
 
 
+def reserve_ids(table: str, count: int) -> int:
+    """Reserve ``count`` consecutive primary keys of ``table`` for rows the caller is about to
+    insert with explicit ids; returns the first. Must run inside the caller's transaction.
+
+    PostgreSQL: the table is locked against other writers until commit (a concurrent insert
+    would draw from the sequence between our two steps), then the sequence jumps by
+    ``count`` in one call. SQLite: the transaction already holds the database's write lock;
+    ids continue after both the highest id and the AUTOINCREMENT counter, so the id of a
+    deleted row (which its audit history still names) is never given out again.
+    """
+    if count <= 0:
+        raise ValueError("count must be positive")
+    with connection.cursor() as cursor:
+        if is_postgres():
+            cursor.execute(f"LOCK TABLE {quote(table)} IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'),"
+                " nextval(pg_get_serial_sequence(%s, 'id')) + %s - 1)",
+                [table, table, count],
+            )
+            last = cursor.fetchone()[0]
+            return int(last) - count + 1
+        cursor.execute(
+            f"SELECT MAX(top) FROM (SELECT MAX(id) AS top FROM {quote(table)}"
+            " UNION ALL SELECT seq FROM sqlite_sequence WHERE name = %s)",
+            [table],
+        )
+        row = cursor.fetchone()
+    return int(row[0] or 0) + 1
+
+
 def delete_where_in(table: str, column: str, values: Sequence[int]) -> None:
     with connection.cursor() as cursor:
         for start in range(0, len(values), 5000):

@@ -14,6 +14,7 @@ class ImportRun(OrgScopedModel):
     actor = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    actor_label = models.CharField(_("by"), max_length=150, blank=True)
     is_dry_run = models.BooleanField(_("dry run"), default=False)
     rows = models.PositiveIntegerField(_("rows"), default=0)
     created = models.PositiveIntegerField(_("created"), default=0)
@@ -30,3 +31,26 @@ class ImportRun(OrgScopedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.file_name}"
+
+
+class CreatedByImport(models.Model):
+    """Provenance of a record that an import created.
+
+    The run (who ran it, when, from which file, with what outcome) stands in for one audit
+    row per created record: a million-line import writes its rows, not a second million rows
+    of audit that repeat them. Every later change of the record is audited row by row.
+    """
+
+    created_by_import = models.ForeignKey(
+        ImportRun,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("created by import"),
+    )
+
+    class Meta:
+        abstract = True

@@ -94,7 +94,10 @@ def import_file(
     progress = progress or NoProgress()
     clock = Stopwatch()
     raw, encoding = clock.run("read", lambda: read_table(path))
-    context = common.ImportContext(organization=organization, actor=actor, progress=progress)
+    run = run_start(organization, actor, kind=kind, path=path, dry_run=dry_run)
+    context = common.ImportContext(
+        organization=organization, actor=actor, progress=progress, run_id=run.pk
+    )
     progress.phase(_("Validating"), raw.height)
     plan: common.Plan = clock.run("validate", lambda: KINDS[kind].plan(raw, context))
     progress.advance(raw.height)
@@ -119,7 +122,7 @@ def import_file(
         affected_company_ids=affected,
         timings=clock.timings,
     )
-    result.run_id = record_run(organization, actor, result)
+    result.run_id = run_finish(run, result)
     return result
 
 
@@ -139,19 +142,39 @@ def recompute(organization: Organization, company_ids: list[int]) -> None:
     lifecycle_recompute(organization=organization, company_ids=company_ids)
 
 
-def record_run(organization: Organization, actor: Actor, result: ImportResult) -> int:
-    run = ImportRun.objects.create(
+def run_start(
+    organization: Organization, actor: Actor, *, kind: str, path: Path, dry_run: bool
+) -> ImportRun:
+    """Record the run before anything is written: the rows it creates name it as their
+    provenance. A run whose write failed stays without ``finished_at``."""
+    return ImportRun.objects.create(
         organization=organization,
-        kind=result.kind,
-        file_name=str(result.path)[:500],
+        kind=kind,
+        file_name=str(path)[:500],
         actor_id=actor.user_id,
-        is_dry_run=result.dry_run,
-        rows=result.rows,
-        created=result.created,
-        updated=result.updated,
-        unchanged=result.unchanged,
-        rejected=result.rejected,
-        rejects_path=str(result.rejects_path or "")[:500],
-        finished_at=timezone.now(),
+        actor_label=actor.label[:150],
+        is_dry_run=dry_run,
+    )
+
+
+def run_finish(run: ImportRun, result: ImportResult) -> int:
+    run.rows = result.rows
+    run.created = result.created
+    run.updated = result.updated
+    run.unchanged = result.unchanged
+    run.rejected = result.rejected
+    run.rejects_path = str(result.rejects_path or "")[:500]
+    run.finished_at = timezone.now()
+    run.save(
+        update_fields=[
+            "rows",
+            "created",
+            "updated",
+            "unchanged",
+            "rejected",
+            "rejects_path",
+            "finished_at",
+            "updated_at",
+        ]
     )
     return run.pk

@@ -19,7 +19,13 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from patron.core.audit import Actor, audit_frame_bulk
-from patron.core.bulk import analyze_tables, deferred_foreign_keys, deferred_indexes, quote
+from patron.core.bulk import (
+    analyze_tables,
+    deferred_foreign_keys,
+    deferred_indexes,
+    quote,
+    reserve_ids,
+)
 from patron.core.frames import insert_frame as insert_table_frame
 from patron.core.frames import read_frame, update_from_frame
 from patron.imports.progress import Progress
@@ -133,6 +139,16 @@ def max_id(model: type[models.Model]) -> int:
         cursor.execute(f"SELECT MAX(id) FROM {quote(model._meta.db_table)}")
         row = cursor.fetchone()
     return int(row[0] or 0) if row else 0
+
+
+def with_new_ids(model: type[models.Model], frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with an ``id`` column of freshly reserved primary keys, in row order, for an
+    insert with explicit ids (no second query to learn the ids the database gave)."""
+    frame = frame.drop("id", strict=False)
+    if frame.height == 0:
+        return frame.with_columns(pl.lit(None, dtype=pl.Int64).alias("id"))
+    first = reserve_ids(model._meta.db_table, frame.height)
+    return frame.with_columns(pl.int_range(first, first + frame.height, dtype=pl.Int64).alias("id"))
 
 
 def new_ids(

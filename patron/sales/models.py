@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from patron.core.models import Organization, OrgScopedModel
+from patron.imports.models import CreatedByImport
 
 
 class OrderStatus(models.TextChoices):
@@ -21,7 +22,7 @@ class OrderStatus(models.TextChoices):
 COUNTED_STATUSES = (OrderStatus.PAID.value, OrderStatus.OPEN.value)
 
 
-class Order(OrgScopedModel):
+class Order(CreatedByImport, OrgScopedModel):
     # No single-column indexes on the foreign keys: the unique (organization, external_id) and
     # the (company|seller, order_date) indexes below cover them, and every index slows imports.
     organization = models.ForeignKey(

@@ -9,8 +9,10 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.text import capfirst
@@ -21,6 +23,7 @@ from patron.accounts.models import Team, User
 from patron.companies.choices import Stage
 from patron.companies.models import Company, Region
 from patron.core.models import AuditEvent
+from patron.imports.selectors import ImportCreation
 from patron.lifecycle.models import EventKind, HandoffRule
 
 STAGE_ORDER = [stage.value for stage in Stage]
@@ -297,6 +300,7 @@ class AuditLine:
     action: str
     changes: list[AuditChange]
     target: str = ""  # the contact or order changed, when it is not the company itself
+    note: str = ""  # e.g. the file an import read
 
 
 _REFERENCE_MODELS: dict[str, type[models.Model]] = {
@@ -391,6 +395,42 @@ def audit_lines(events: Sequence[AuditEvent], company_id: int | None = None) -> 
             )
         )
     return lines
+
+
+def provenance_lines(creations: Sequence[ImportCreation]) -> list[AuditLine]:
+    """One line per import run that created the company, some of its contacts or orders."""
+    lines = []
+    for creation in creations:
+        if creation.object_label:
+            target = ""
+        else:
+            name = (
+                creation.model._meta.verbose_name
+                if creation.count == 1
+                else creation.model._meta.verbose_name_plural
+            )
+            target = f"{intcomma(creation.count)} {name}"
+        lines.append(
+            AuditLine(
+                at=creation.at,
+                actor=creation.actor_label or EMPTY,
+                source=source_label("import"),
+                action=str(AuditEvent.Action.IMPORT_CREATE.label),
+                changes=[],
+                target=target,
+                note=_("import #%(run)s, file %(file)s")
+                % {"run": creation.run_id, "file": Path(creation.file_name).name},
+            )
+        )
+    return lines
+
+
+def history_lines(
+    events: Sequence[AuditEvent], creations: Sequence[ImportCreation], company_id: int
+) -> list[AuditLine]:
+    """The audit trail and the import provenance in one list, newest first."""
+    lines = audit_lines(events, company_id) + provenance_lines(creations)
+    return sorted(lines, key=lambda line: line.at, reverse=True)
 
 
 def region_name(region: Region | None) -> str:

@@ -306,8 +306,9 @@ def test_command_prints_the_summary_and_records_the_actor(
     text = out.getvalue()
     assert "created 1, updated 0, unchanged 0, rejected 1" in text
     assert str(path.with_name("companies.rejects.csv")) in text
-    event = AuditEvent.objects.get(action="import_create")
-    assert (event.actor, event.actor_label, event.source) == (seller, "bdm1", "cli")
+    run = ImportRun.objects.get()
+    assert (run.actor, run.actor_label, run.created, run.rejected) == (seller, "bdm1", 1, 1)
+    assert Company.objects.get(external_id="C-1").created_by_import_id == run.pk
     dry = StringIO()
     call_command("import", "companies", str(path), "--dry-run", stdout=dry)
     assert "Dry run: nothing was written." in dry.getvalue()

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from django.contrib.contenttypes.models import ContentType
 
 from patron.accounts.models import User
 from patron.catalog.models import Product, ProductFamily
@@ -76,14 +75,11 @@ def test_companies_are_created_with_exact_values(
         3,
         False,
     )
-    events = AuditEvent.objects.filter(
-        action="import_create",
-        object_id=blue.pk,
-        content_type=ContentType.objects.get_for_model(Company),
-    )
-    assert events.count() == 1
-    assert events.get().changes["name"] == [None, "Blue Sky"]
-    assert events.get().changes["owner_id"] == [None, seller.pk]
+    # provenance instead of one audit row per created company: the run says who and when
+    assert set(Company.objects.values_list("created_by_import", flat=True)) == {run_row.pk}
+    assert run_row.actor_label == "system"
+    assert run_row.created_at <= run_row.finished_at
+    assert AuditEvent.objects.filter(action="import_create").count() == 0
 
 
 def test_contacts_are_created_for_existing_companies(
@@ -201,12 +197,10 @@ def test_orders_group_lines_and_create_companies(
     )
     assert second.lines.get().cost == Decimal("0.00")
     assert result.affected_company_ids == sorted([company.pk, second.company_id])
-    assert AuditEvent.objects.filter(action="import_create", object_repr="SO-1").count() == 1
-    assert AuditEvent.objects.filter(
-        action="import_create",
-        object_id=second.company_id,
-        content_type=ContentType.objects.get_for_model(Company),
-    ).get().changes == {"external_id": [None, "C-9"], "name": [None, "深圳新客户"]}
+    assert Order.objects.get(external_id="SO-1").created_by_import_id == result.run_id
+    assert second.company.created_by_import_id == result.run_id
+    assert company.created_by_import_id is None  # it existed before the import
+    assert AuditEvent.objects.filter(action="import_create").count() == 0
 
 
 @pytest.mark.parametrize(

@@ -257,3 +257,38 @@ def test_prospect_page_has_an_empty_strip(web_world: Any, client_for: Any) -> No
     assert response.context["strip"] == []
     assert "No counted order yet" in response.text
     assert "No orders yet." in response.text
+
+
+def test_company_page_shows_what_an_import_created(
+    web_world: Any, client_for: Any, tmp_path: Any
+) -> None:
+    from patron.core.audit import Actor
+    from patron.imports.services import import_file
+
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "order_id,company_id,company_name,order_date,status,product_sku,quantity,amount\n"
+        "SO-100,C-NEW,新导入公司,2026-05-03,paid,MAIL-10,1,100\n"
+        "SO-101,C-NEW,新导入公司,2026-06-03,paid,MAIL-10,1,100\n",
+        encoding="utf-8",
+    )
+    admin = web_world.admin
+    result = import_file(
+        organization=web_world.org,
+        kind="orders",
+        path=path,
+        actor=Actor(user_id=admin.pk, label="padmin", source="cli"),
+    )
+    company = Company.objects.get(external_id="C-NEW")
+
+    response = client_for(admin).get(f"/companies/{company.id}/")
+
+    lines = [
+        (line.actor, line.action, line.target, line.note) for line in response.context["audit"]
+    ]
+    note = f"import #{result.run_id}, file orders.csv"
+    assert sorted(lines) == [
+        ("padmin", "created by import", "", note),
+        ("padmin", "created by import", "2 orders", note),
+    ]
+    assert f'<span class="muted">{note}</span>' in response.text

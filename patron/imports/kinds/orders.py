@@ -351,35 +351,15 @@ def create_companies(context: ImportContext, orders: pl.DataFrame) -> pl.DataFra
     )
     if new.height == 0:
         return pl.DataFrame(schema={"company": pl.String, "new_company_pk": pl.Int64})
-    watermark = writers.max_id(Company)
-    writers.insert_frame(Company, new, context.progress, count=False)
-    ids = writers.new_ids(
-        Company, organization_id=organization_id, after_id=watermark, key="external_id"
-    ).join(new.select("external_id", "name"), on="external_id")
-    writers.audit_frame(
-        context.audit,
-        Company,
-        AuditEvent.Action.IMPORT_CREATE,
-        ids.with_columns(
-            pl.concat_str(
-                [
-                    pl.lit('{"external_id":[null,'),
-                    writers.json_value(pl.col("external_id")),
-                    pl.lit('],"name":[null,'),
-                    writers.json_value(pl.col("name")),
-                    pl.lit("]}"),
-                ]
-            ).alias(writers.CHANGES)
-        ),
-        label="name",
-    )
-    return ids.select(pl.col("external_id").alias("company"), pl.col("id").alias("new_company_pk"))
+    new = writers.with_new_ids(Company, new)
+    writers.insert_frame(Company, new, context.progress, count=False, constants=context.provenance)
+    return new.select(pl.col("external_id").alias("company"), pl.col("id").alias("new_company_pk"))
 
 
 def write_orders(context: ImportContext, orders: pl.DataFrame, lines: pl.DataFrame) -> list[int]:
     context.progress.phase(_("Writing"), lines.height)
     created = orders.filter(pl.col(writers.STATUS) == writers.CREATED).height
-    bulk = writers.bulk_loads({Order: created, OrderLine: lines.height, AuditEvent: orders.height})
+    bulk = writers.bulk_loads({Order: created, OrderLine: lines.height})
     with writers.foreign_keys_deferred(bulk):
         return write_order_rows(context, orders, lines, bulk)
 
@@ -407,22 +387,16 @@ def write_order_rows(
     ]
     created = orders.filter(pl.col(writers.STATUS) == writers.CREATED)
     updated = orders.filter(pl.col(writers.STATUS) == writers.UPDATED)
-    watermark = writers.max_id(Order)
+    # In key order, the unique (organization, external_id) index is appended to.
+    created = writers.with_new_ids(Order, created.sort("order_id"))
     with writers.indexes_deferred(Order, bulk):
         writers.insert_frame(
             Order,
-            # In key order, the unique (organization, external_id) index is appended to.
-            created.select(pl.col("order_id").alias("external_id"), *header).sort("external_id"),
+            created.select("id", pl.col("order_id").alias("external_id"), *header),
             context.progress,
             count=False,
-            constants={"organization_id": organization_id},
+            constants={"organization_id": organization_id, **context.provenance},
         )
-    created = created.drop("id").join(
-        writers.new_ids(
-            Order, organization_id=organization_id, after_id=watermark, key="external_id"
-        ).rename({"external_id": "order_id"}),
-        on="order_id",
-    )
     writers.update_frame(Order, updated.select("id", *header))
     delete_where_in(OrderLine._meta.db_table, "order_id", updated["id"].to_list())
     order_ids = pl.concat([created.select("order_id", "id"), updated.select("order_id", "id")])
@@ -434,34 +408,30 @@ def write_order_rows(
             context.progress,
             constants={"organization_id": organization_id},
         )
-    with writers.indexes_deferred(AuditEvent, bulk):
-        write_order_audit(context, created, updated)
+    write_order_audit(context, updated)
     affected = pl.concat([orders["company_id"], orders["old_company_pk"].drop_nulls()]).unique()
     return sorted(affected.to_list())
 
 
-def write_order_audit(context: ImportContext, created: pl.DataFrame, updated: pl.DataFrame) -> None:
-    """One audit event per created or updated order: its header changes and line count."""
-    for frame, action in (
-        (created, AuditEvent.Action.IMPORT_CREATE),
-        (updated, AuditEvent.Action.IMPORT_UPDATE),
-    ):
-        writers.audit_frame(
-            context.audit,
-            Order,
-            action,
-            frame.with_columns(
-                pl.concat_str(
-                    [
-                        pl.col(writers.CHANGES).str.strip_suffix("}"),
-                        pl.when(pl.col(writers.CHANGES) == "{}")
-                        .then(pl.lit(""))
-                        .otherwise(pl.lit(",")),
-                        pl.lit('"line_count":'),
-                        pl.col("line_count").cast(pl.String),
-                        pl.lit("}"),
-                    ]
-                ).alias(writers.CHANGES)
-            ),
-            label="order_id",
-        )
+def write_order_audit(context: ImportContext, updated: pl.DataFrame) -> None:
+    """One audit event per updated order: its header changes and line count. (A created order
+    names its import run instead: ``Order.created_by_import``.)"""
+    writers.audit_frame(
+        context.audit,
+        Order,
+        AuditEvent.Action.IMPORT_UPDATE,
+        updated.with_columns(
+            pl.concat_str(
+                [
+                    pl.col(writers.CHANGES).str.strip_suffix("}"),
+                    pl.when(pl.col(writers.CHANGES) == "{}")
+                    .then(pl.lit(""))
+                    .otherwise(pl.lit(",")),
+                    pl.lit('"line_count":'),
+                    pl.col("line_count").cast(pl.String),
+                    pl.lit("}"),
+                ]
+            ).alias(writers.CHANGES)
+        ),
+        label="order_id",
+    )

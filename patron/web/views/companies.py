@@ -13,6 +13,7 @@ from patron.accounts.models import User
 from patron.companies.selectors import company_audit_trail, company_get, company_list, contact_list
 from patron.core.errors import NotFound
 from patron.core.pagination import DeferredJoinPaginator as Paginator
+from patron.imports.selectors import import_creations
 from patron.lifecycle.selectors import company_lifecycle
 from patron.sales.selectors import company_orders
 from patron.web import presenters
@@ -72,6 +73,8 @@ def company_detail_view(request: HttpRequest, company_id: int) -> HttpResponse:
         "orders": presenters.order_blocks(orders[:ORDERS_SHOWN]),
         "more_orders": len(orders) > ORDERS_SHOWN,
         "contacts": list(contact_list(user, company_id=company.id)),
-        "audit": presenters.audit_lines(audit_events, company.id),
+        "audit": presenters.history_lines(audit_events, import_creations(company), company.id)[
+            :AUDIT_SHOWN
+        ],
     }
     return render(request, "web/companies/detail.html", context)
