@@ -215,8 +215,9 @@ def classify(
     """Join incoming rows to stored ones on ``key``: add ``id``, ``_status`` and ``_changes``.
 
     ``old`` has ``key``, ``id`` and ``fields`` in the same dtypes as ``new``. ``_changes`` is
-    the audit JSON ``{"field": [old, new], …}`` of the fields that differ. ``hidden`` fields
-    (e.g. a fingerprint of an order's lines) count as a difference but show as ``"changed"``.
+    the audit JSON ``{"field": [old, new], …}`` of the fields that differ (null for new rows).
+    ``hidden`` fields (e.g. a fingerprint of an order's lines) count as a difference but show
+    as ``"changed"``.
     """
     compared = [*fields, *hidden]
     renamed = old.select(key, "id", *[pl.col(name).alias(f"{name}__old") for name in compared])
@@ -245,15 +246,21 @@ def classify(
             pl.lit("}"),
         ]
     )
-    return joined.with_columns(
-        pl.when(pl.col("id").is_null())
-        .then(pl.lit(CREATED))
-        .when(any_difference)
-        .then(pl.lit(UPDATED))
-        .otherwise(pl.lit(UNCHANGED))
-        .alias(STATUS),
+    # New rows have nothing to compare (and no audit row: they name their import run), so
+    # the change JSON is built only for the stored ones; the file's row order is kept.
+    joined = joined.with_row_index("__order")
+    created = joined.filter(pl.col("id").is_null()).with_columns(
+        pl.lit(CREATED).alias(STATUS), pl.lit(None, dtype=pl.String).alias(CHANGES)
+    )
+    stored = joined.filter(pl.col("id").is_not_null()).with_columns(
+        pl.when(any_difference).then(pl.lit(UPDATED)).otherwise(pl.lit(UNCHANGED)).alias(STATUS),
         changes.alias(CHANGES),
-    ).drop([f"{name}__old" for name in compared])
+    )
+    return (
+        pl.concat([created, stored])
+        .sort("__order")
+        .drop("__order", *[f"{name}__old" for name in compared])
+    )
 
 
 @dataclass(frozen=True)

@@ -404,7 +404,10 @@ def write_order_rows(
     with writers.indexes_deferred(OrderLine, bulk if is_postgres() else set()):
         writers.insert_frame(
             OrderLine,
-            lines.join(order_ids, on="order_id").select(pl.col("id").alias("order_id"), *LINE_DB),
+            # in (order, line) order, the unique (order_id, line_no) index is appended to
+            lines.join(order_ids, on="order_id")
+            .select(pl.col("id").alias("order_id"), *LINE_DB)
+            .sort("order_id", "line_no"),
             context.progress,
             constants={"organization_id": organization_id},
         )
