@@ -56,6 +56,7 @@ from patron.funnel.opportunities import (
 from patron.funnel.services import play_create, stages_ensure
 from patron.leads.models import Lead
 from patron.leads.services import lead_create, lead_mark_mql
+from tests.api.conftest import api_for  # noqa: F401  (the token client fixture)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 Q2 = (dt.date(2026, 4, 1), dt.date(2026, 6, 30))
