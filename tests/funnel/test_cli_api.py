@@ -76,7 +76,7 @@ def test_cli_csv_and_table(funnel_world: FunnelWorld) -> None:
         csv.reader(io.StringIO(metrics_command("funnel", *PERIOD, "--people", "--format", "csv")))
     )
     assert people[0][:4] == ["name", "team", "leads", "mqls"]
-    assert [row[0] for row in people[1:]] == ["Zhou AE", "Sun SDR", "Qian AE", "Wu SDR"]
+    assert [row[0] for row in people[1:]] == ["Sun SDR", "Zhou AE", "Qian AE", "Wu SDR"]
 
 
 @pytest.mark.parametrize(
