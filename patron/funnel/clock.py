@@ -166,6 +166,58 @@ class BusinessCalendar:
         return np.maximum(position(local_end) - position(local_start), 0).astype(np.int64)
 
 
+def add_business_seconds_many(
+    calendar: BusinessCalendar, starts: pl.Series, seconds: np.ndarray
+) -> pl.Series:
+    """``add_business_seconds`` for many starts at once (UTC series); ``seconds`` > 0."""
+    start_series = _utc_series(starts)
+    if start_series.len() == 0:
+        return start_series
+    if (np.asarray(seconds) <= 0).any():
+        raise ValueError("seconds must be positive")
+    local = start_series.dt.convert_time_zone(calendar.time_zone)
+    first_day = local.dt.date().min()
+    assert isinstance(first_day, dt.date)
+    per_day = calendar.hours.seconds_per_day
+    needed_days = int(np.max(seconds)) // per_day + 1
+    span = (local.dt.date().max() - first_day).days + 7 * needed_days // 5 + 60  # type: ignore[operator]
+    days = [first_day + dt.timedelta(days=k) for k in range(span)]
+    working = np.array([calendar.is_working_day(day) for day in days], dtype=bool)
+    before = np.concatenate([[0], np.cumsum(working * per_day)[:-1]])
+    index = (local.dt.date() - first_day).dt.total_days().to_numpy().astype(np.int64)
+    second = (
+        local.dt.hour().cast(pl.Int64) * 3600
+        + local.dt.minute().cast(pl.Int64) * 60
+        + local.dt.second().cast(pl.Int64)
+    ).to_numpy()
+    within = np.zeros(len(second), dtype=np.int64)
+    for segment_start, segment_end in calendar.hours.segments:
+        within += np.clip(second - segment_start, 0, segment_end - segment_start)
+    target = before[index] + np.where(working[index], within, 0) + np.asarray(seconds)
+    # the first working day whose working time reaches the target
+    day_end = before + working * per_day
+    landing = np.searchsorted(day_end, target, side="left")
+    if (landing >= len(days)).any():
+        raise ValueError("the calendar has no working time left for these durations")
+    left = target - before[landing]
+    wall = np.zeros(len(left), dtype=np.int64)
+    spent = np.zeros(len(left), dtype=np.int64)
+    placed = np.zeros(len(left), dtype=bool)
+    for segment_start, segment_end in calendar.hours.segments:
+        length = segment_end - segment_start
+        here = ~placed & (left - spent <= length)
+        wall = np.where(here, segment_start + left - spent, wall)
+        placed |= here
+        spent += length
+    dates = np.array(days, dtype="datetime64[D]")[landing]
+    naive = dates.astype("datetime64[s]") + wall.astype("timedelta64[s]")
+    return (
+        pl.Series("due", naive.astype("datetime64[us]"))
+        .dt.replace_time_zone(calendar.time_zone)
+        .dt.convert_time_zone("UTC")
+    )
+
+
 def _utc_series(values: Sequence[dt.datetime] | pl.Series) -> pl.Series:
     if isinstance(values, pl.Series):
         series = values

@@ -9,7 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from patron.funnel.clock import BusinessCalendar, WorkingHours
+import numpy as np
+import polars as pl
+
+from patron.funnel.clock import BusinessCalendar, WorkingHours, add_business_seconds_many
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 H = 3600
@@ -124,3 +127,14 @@ def test_working_hours_refuse_nonsense(hours: tuple[dt.time, ...]) -> None:
 def test_naive_moments_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         CALENDAR.business_seconds(dt.datetime(2026, 3, 2, 9), at("2026-03-02 10:00"))
+
+
+def test_many_due_times_at_once_equal_one_by_one() -> None:
+    rng = random.Random(9)
+    base = at("2026-09-01 00:00")
+    starts = [base + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 60)) for _ in range(300)]
+    budgets = [rng.randrange(1, 40 * H) for _ in starts]
+    expected = [CALENDAR.add_business_seconds(s, b) for s, b in zip(starts, budgets, strict=True)]
+    series = pl.Series([s.astimezone(dt.UTC) for s in starts], dtype=pl.Datetime("us", "UTC"))
+    got = add_business_seconds_many(CALENDAR, series, np.array(budgets)).to_list()
+    assert got == [e.astimezone(dt.UTC) for e in expected]
