@@ -7,10 +7,9 @@ import datetime as dt
 import random
 from zoneinfo import ZoneInfo
 
-import pytest
-
 import numpy as np
 import polars as pl
+import pytest
 
 from patron.funnel.clock import BusinessCalendar, WorkingHours, add_business_seconds_many
 
