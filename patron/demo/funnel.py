@@ -166,12 +166,16 @@ def _companies(organization: Organization) -> pl.DataFrame:
 def _products(organization: Organization) -> pl.DataFrame:
     kinds = {spec.sku: spec.kind for spec in PRODUCTS}
     rows = [
-        (pk, int(price * 100), int(cost * 100), kinds.get(sku, "one_time"))
-        for pk, sku, price, cost in Product.objects.filter(
+        (pk, int(price * 100), int(cost * 100), kinds.get(sku, "one_time"), name)
+        for pk, sku, price, cost, name in Product.objects.filter(
             organization=organization, list_price__gt=0
-        ).values_list("id", "sku", "list_price", "unit_cost")
+        )
+        .order_by("id")
+        .values_list("id", "sku", "list_price", "unit_cost", "name")
     ]
-    return pl.DataFrame(rows, schema=["id", "price_cents", "cost_cents", "kind"], orient="row")
+    return pl.DataFrame(
+        rows, schema=["id", "price_cents", "cost_cents", "kind", "name"], orient="row"
+    )
 
 
 def funnel_data_delete(organization: Organization) -> None:

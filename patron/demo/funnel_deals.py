@@ -337,13 +337,20 @@ def deals_make(
     order_id = np.full(n, -1, dtype=np.int64)
     order_id[won] = np.arange(len(won)) + first_order_id
     external = [f"OPP-{k:07d}" for k in range(1, n + 1)]
+    first_lines = lines.filter(pl.col("line_no") == 1).sort("opportunity_index")
+    names = [
+        f"{products['name'][int(product)]} ×{int(quantity)}"
+        for product, quantity in zip(
+            first_lines["product_index"].to_list(), first_lines["quantity"].to_list(), strict=True
+        )
+    ]
     closer = np.where(owner > 0, owner, source_sdr)
     none = np.full(n_ae, -1, dtype=np.int64)
     opportunities = pl.DataFrame(
         {
             "id": ids,
             "external_id": external,
-            "name": [f"{e} 组网与远程访问" for e in external],
+            "name": names,
             "company_id": company_id,
             "contact_id": np.concatenate([sdr["contact_id"], ae["contact_id"]]),
             "lead_id": np.concatenate([sdr["lead_id"], none]),
