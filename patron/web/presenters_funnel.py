@@ -33,13 +33,13 @@ LABELS = {
     "new_pipeline": gettext_lazy("New pipeline"),
     "pipeline_per_opp": gettext_lazy("Pipeline per opportunity"),
     "sdr_bookings": gettext_lazy("Bookings sourced by SDRs"),
-    "pct_bookings_sdr": gettext_lazy("% bookings sourced by SDRs"),
+    "pct_bookings_sdr": gettext_lazy("Share of bookings sourced by SDRs"),
     "sdr_headcount": gettext_lazy("SDR headcount"),
     "closed_won_revenue": gettext_lazy("Closed-won revenue"),
     "new_deals": gettext_lazy("New deals"),
     "asp": gettext_lazy("Average selling price"),
     "win_rate": gettext_lazy("Win rate"),
-    "pct_reaching_stage_2": gettext_lazy("% reaching stage 2"),
+    "pct_reaching_stage_2": gettext_lazy("Share reaching stage 2"),
 }
 MONEY = {"new_pipeline", "pipeline_per_opp", "sdr_bookings", "closed_won_revenue", "asp"}
 COUNTS = {"leads", "mqls", "opportunities_created", "sdr_headcount", "new_deals"}

@@ -104,6 +104,7 @@ def test_the_board_in_chinese(
     expect(page.locator(".board-summary")).to_contain_text("个进行中")
     card = page.locator(f'.board-card[data-opportunity-id="{deal.pk}"]')
     card.drag_to(column(page, 2).locator("[data-dropzone]"))
+    expect(column(page, 2).locator("[data-stage-count]")).to_have_text("1")  # the saved board
     expect(column(page, 2).locator(f'[data-opportunity-id="{deal.pk}"]')).to_be_visible()
     deal.refresh_from_db()
     assert deal.stage_number == 2
