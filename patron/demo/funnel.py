@@ -197,8 +197,8 @@ def funnel_data_delete(organization: Organization) -> None:
     leads = Lead.objects.filter(organization=organization, external_id__startswith=LEAD_PREFIX)
     Activity.objects.filter(lead_id__in=leads.values("id"))._raw_delete(using)  # type: ignore[attr-defined]
     leads._raw_delete(using)  # type: ignore[attr-defined]
-    for model in (RoleSpell, MarketingRule, SlaPolicy, OpportunityStage, Play):
-        model._default_manager.filter(organization=organization)._raw_delete(using)  # type: ignore[attr-defined]
+    for settings_model in (RoleSpell, MarketingRule, SlaPolicy, OpportunityStage, Play):
+        settings_model._default_manager.filter(organization=organization)._raw_delete(using)  # type: ignore[attr-defined]
 
 
 def _reset_sequences(models_: list[type[models.Model]]) -> None:

@@ -50,7 +50,7 @@ SOURCE_PLAY = {
 BUYING_TITLES = ["总监", "总经理", "首席", "CEO", "CIO", "CTO", "Director"]
 IT_TITLES = ["IT", "信息", "网络", "CIO", "CTO", "Network"]
 # (name, sources, title keywords, needs an email)
-RULES = (
+RULES: tuple[tuple[str, list[str], list[str], bool], ...] = (
     ("演示与试用 Demo and trial requests", ["demo_request", "free_trial"], [], True),
     ("研讨会与展会的决策人 Webinar and event buyers", ["webinar", "event"], BUYING_TITLES, False),
     ("IT 人员下载资料 Content downloads by IT", ["content_download"], IT_TITLES, True),

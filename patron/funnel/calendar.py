@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -89,7 +90,7 @@ def calendar_day_set(
             {"date": [None, date.isoformat()], "is_working": [None, is_working]},
         )
         return day
-    changes = {}
+    changes: dict[str, list[Any]] = {}
     if day.is_working != is_working:
         changes["is_working"] = [day.is_working, is_working]
     if day.name != name:

@@ -180,7 +180,9 @@ def add_business_seconds_many(
     assert isinstance(first_day, dt.date)
     per_day = calendar.hours.seconds_per_day
     needed_days = int(np.max(seconds)) // per_day + 1
-    span = (local.dt.date().max() - first_day).days + 7 * needed_days // 5 + 60  # type: ignore[operator]
+    last_day = local.dt.date().max()
+    assert isinstance(last_day, dt.date)
+    span = (last_day - first_day).days + 7 * needed_days // 5 + 60
     days = [first_day + dt.timedelta(days=k) for k in range(span)]
     working = np.array([calendar.is_working_day(day) for day in days], dtype=bool)
     before = np.concatenate([[0], np.cumsum(working * per_day)[:-1]])

@@ -291,7 +291,7 @@ class FunnelQuery:
     # ---- sections ----
 
     def _grouped(
-        self, keys: dict[str, tuple[str, ...]], periods: list[Bucket] | None = None
+        self, keys: Mapping[str, tuple[str, ...]], periods: list[Bucket] | None = None
     ) -> list[tuple[str, dict[str, Any]]]:
         """The four aggregates, each grouped by its ``keys`` (none: one row). The key
         ``bucket`` is the index of the period in ``periods`` holding the date each part is
@@ -388,7 +388,7 @@ class FunnelQuery:
         }
         result: dict[int, FunnelMetrics] = {}
         for _part, row in self._grouped(keys):
-            persons = {row.get("owner_id"), row.get("source_sdr_id")} - {None}
+            persons = {p for p in (row.get("owner_id"), row.get("source_sdr_id")) if p is not None}
             for person in persons:
                 result.setdefault(person, FunnelMetrics()).counts.add(row)
         sdrs = self.headcount(FunnelRole.SDR)
@@ -403,8 +403,8 @@ class FunnelQuery:
             result = {pk: row for pk, row in result.items() if pk in members}
         if self.user_id is not None:
             result = {pk: row for pk, row in result.items() if pk == self.user_id}
-        for person, row in result.items():
-            row.sdr_headcount = 1 if person in sdrs else 0
+        for person, person_metrics in result.items():
+            person_metrics.sdr_headcount = 1 if person in sdrs else 0
         return result
 
     def trend(self, size: str) -> list[tuple[Bucket, FunnelMetrics]]:

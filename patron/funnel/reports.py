@@ -150,13 +150,16 @@ def funnel_query(
     )
 
 
+def _team_name(user: User) -> str:
+    team = user.team
+    return team.name if team is not None else ""
+
+
 def people_rows(query: FunnelQuery) -> list[PersonRow]:
     by_person = query.people()
     users = User.objects.select_related("team").in_bulk(list(by_person))
     rows = [
-        PersonRow(
-            user=users[pk], team_label=users[pk].team.name if users[pk].team else "", metrics=m
-        )
+        PersonRow(user=users[pk], team_label=_team_name(users[pk]), metrics=m)
         for pk, m in by_person.items()
         if pk in users
     ]

@@ -132,7 +132,7 @@ def first_touch() -> Subquery:
     return Subquery(touches.values("occurred_at")[:1])
 
 
-ITEM_SCHEMA = {
+ITEM_SCHEMA: dict[str, Any] = {
     "record_id": pl.Int64,
     "record": pl.String,
     "person_id": pl.Int64,

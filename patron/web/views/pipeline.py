@@ -89,7 +89,10 @@ def board_filter(user: User, params: QueryDict) -> tuple[str, BoardFilter, int |
 def board_context(user: User, params: QueryDict, error: str = "") -> dict[str, Any]:
     who, board, team_id = board_filter(user, params)
     columns = pipeline_board(user, board)
-    query = urlencode({"who": who, **({"team": team_id} if team_id else {})})
+    wanted = {"who": who}
+    if team_id:
+        wanted["team"] = str(team_id)
+    query = urlencode(wanted)
     return {
         "columns": columns,
         "who": who,

@@ -112,7 +112,9 @@ def sla_policy_view(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404("no such SLA")
     form = PolicyForm(request.POST, prefix=kind)
     if not form.is_valid():
-        reasons = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+        reasons = "; ".join(
+            f"{name}: {' '.join(str(e) for e in errors)}" for name, errors in form.errors.items()
+        )
         messages.error(request, _("Nothing changed: %(reason)s") % {"reason": reasons})
         return redirect("web:sla")
     try:
