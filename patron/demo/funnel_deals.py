@@ -87,7 +87,9 @@ def sdr_sourced(
         touched = int((~np.isnat(first_touch)).sum())
         wanted = round(ctx.size.opportunity_rate * touched)
     wanted = min(wanted, len(ready))
-    chosen = np.sort(rng.choice(ready, wanted, replace=False, p=appetite / appetite.sum()))
+    # weighted sampling without replacement (Efraimidis–Spirakis): the largest u^(1/w) win
+    keys = rng.random(len(ready)) ** (1 / appetite)
+    chosen = np.sort(ready[np.argpartition(-keys, wanted - 1)[:wanted]]) if wanted else ready[:0]
     created = _after(ctx, ctx.touch_calendar, first_touch[chosen], HOUR, 40 * HOUR)
     created = np.minimum(created, end - np.timedelta64(900, "s"))
     n = len(chosen)

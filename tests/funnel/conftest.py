@@ -249,6 +249,17 @@ class FunnelWorld:
         opportunity_close_won(opportunity=self.o6, by=self.ae1, at=at("2026-07-01 00:30"))
 
 
+@pytest.fixture(autouse=True)
+def english_after_each_test() -> Any:
+    """A request in Chinese leaves its language active in the thread; later tests expect the
+    default language again."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def funnel_world(
     organization: Any, user_factory: Callable[..., Any], team_factory: Any
