@@ -82,8 +82,11 @@ def last_quarter(today: dt.date) -> tuple[dt.date, dt.date]:
     return dt.date(end.year, start_month, 1), end
 
 
-def reference(organization: Any, start: dt.datetime, end: dt.datetime, date_from: dt.date, date_to: dt.date) -> dict[str, Any]:
-    """Each metric by a plain SQL query of its own (no ORM, no shared code with the query object)."""
+def reference(
+    organization: Any, start: dt.datetime, end: dt.datetime, date_from: dt.date, date_to: dt.date
+) -> dict[str, Any]:
+    """Each metric by a plain SQL query of its own (no ORM, no code shared with the query
+    object)."""
     from django.db import connection
 
     from patron.funnel.rules import money_ratio, rate
@@ -99,12 +102,14 @@ def reference(organization: Any, start: dt.datetime, end: dt.datetime, date_from
         return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
     leads = one(
-        "SELECT COUNT(*) FROM leads_lead WHERE organization_id = %s AND created_at >= %s AND created_at < %s",
+        "SELECT COUNT(*) FROM leads_lead WHERE organization_id = %s"
+        " AND created_at >= %s AND created_at < %s",
         start,
         end,
     )
     mqls = one(
-        "SELECT COUNT(*) FROM leads_lead WHERE organization_id = %s AND mql_at >= %s AND mql_at < %s",
+        "SELECT COUNT(*) FROM leads_lead WHERE organization_id = %s"
+        " AND mql_at >= %s AND mql_at < %s",
         start,
         end,
     )
@@ -117,17 +122,28 @@ def reference(organization: Any, start: dt.datetime, end: dt.datetime, date_from
         start,
         end,
     )
-    created = "FROM funnel_opportunity WHERE organization_id = %s AND created_at >= %s AND created_at < %s"
+    created = (
+        "FROM funnel_opportunity WHERE organization_id = %s"
+        " AND created_at >= %s AND created_at < %s"
+    )
     created_all = one(f"SELECT COUNT(*) {created}", start, end)
     sourced = one(f"SELECT COUNT(*) {created} AND source_sdr_id IS NOT NULL", start, end)
-    pipeline = money(one(f"SELECT SUM(base_amount) {created} AND source_sdr_id IS NOT NULL", start, end))
+    pipeline = money(
+        one(f"SELECT SUM(base_amount) {created} AND source_sdr_id IS NOT NULL", start, end)
+    )
     stage_2 = one(f"SELECT COUNT(*) {created} AND max_stage_number >= 2", start, end)
-    closed = "FROM funnel_opportunity WHERE organization_id = %s AND closed_at >= %s AND closed_at < %s"
+    closed = (
+        "FROM funnel_opportunity WHERE organization_id = %s AND closed_at >= %s AND closed_at < %s"
+    )
     won = one(f"SELECT COUNT(*) {closed} AND status = 'won'", start, end)
     lost = one(f"SELECT COUNT(*) {closed} AND status = 'lost'", start, end)
     revenue = money(one(f"SELECT SUM(base_amount) {closed} AND status = 'won'", start, end))
     sdr_bookings = money(
-        one(f"SELECT SUM(base_amount) {closed} AND status = 'won' AND source_sdr_id IS NOT NULL", start, end)
+        one(
+            f"SELECT SUM(base_amount) {closed} AND status = 'won' AND source_sdr_id IS NOT NULL",
+            start,
+            end,
+        )
     )
     headcount = one(
         "SELECT COUNT(DISTINCT user_id) FROM ("
@@ -135,7 +151,8 @@ def reference(organization: Any, start: dt.datetime, end: dt.datetime, date_from
         " AND s.started_on <= %s AND (s.ended_on IS NULL OR s.ended_on >= %s)"
         " UNION SELECT u.id FROM accounts_user u JOIN accounts_userrole r ON r.user_id = u.id"
         " WHERE u.organization_id = %s AND r.role = 'sdr' AND u.is_active AND u.date_joined < %s"
-        " AND NOT EXISTS (SELECT 1 FROM funnel_rolespell x WHERE x.user_id = u.id AND x.role = 'sdr')"
+        " AND NOT EXISTS (SELECT 1 FROM funnel_rolespell x"
+        " WHERE x.user_id = u.id AND x.role = 'sdr')"
         ") AS holders",
         date_to,
         date_from,
@@ -164,7 +181,9 @@ def reference(organization: Any, start: dt.datetime, end: dt.datetime, date_from
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT play_id, COUNT(*) {created} GROUP BY play_id", [org, start, end])
         for play_id, count in cursor.fetchall():
-            plays.setdefault(play_id, {"opportunities": 0, "won": 0, "lost": 0, "revenue": Decimal(0)})
+            plays.setdefault(
+                play_id, {"opportunities": 0, "won": 0, "lost": 0, "revenue": Decimal(0)}
+            )
             plays[play_id]["opportunities"] = count
         cursor.execute(
             "SELECT play_id, SUM(CASE WHEN status = 'won' THEN 1 ELSE 0 END),"
@@ -173,7 +192,9 @@ def reference(organization: Any, start: dt.datetime, end: dt.datetime, date_from
             [org, start, end],
         )
         for play_id, won_n, lost_n, amount in cursor.fetchall():
-            row = plays.setdefault(play_id, {"opportunities": 0, "won": 0, "lost": 0, "revenue": Decimal(0)})
+            row = plays.setdefault(
+                play_id, {"opportunities": 0, "won": 0, "lost": 0, "revenue": Decimal(0)}
+            )
             row.update(won=int(won_n or 0), lost=int(lost_n or 0), revenue=money(amount))
     engagement = {
         play_id: {
@@ -236,12 +257,16 @@ def main() -> None:
     got = report.metrics.values()
     mismatches = {k: [got[k], v] for k, v in expected["metrics"].items() if got[k] != v}
     plays = {
-        play.play_id: {"opportunities": play.opportunities, "win_rate": play.win_rate, "asp": play.asp}
+        play.play_id: {
+            "opportunities": play.opportunities,
+            "win_rate": play.win_rate,
+            "asp": play.asp,
+        }
         for play in report.plays
     }
     if plays != expected["engagement_mode"]:
         mismatches["engagement_mode"] = [str(plays), str(expected["engagement_mode"])]
-    result["checked_against_reference_sql"] = sorted(expected["metrics"]) + ["engagement_mode"]
+    result["checked_against_reference_sql"] = [*sorted(expected["metrics"]), "engagement_mode"]
     result["mismatches"] = {k: [str(a), str(b)] for k, (a, b) in mismatches.items()}
     result["metrics"] = {k: str(v) for k, v in got.items()}
 
