@@ -77,7 +77,9 @@ class Activity(OrgScopedModel):
         indexes = [
             models.Index(fields=["company", "occurred_at"], name="activity_company_at"),
             models.Index(fields=["user", "occurred_at"], name="activity_user_at"),
-            models.Index(fields=["lead", "occurred_at"], name="activity_lead_at"),
+            # kind and user too: the funnel's "first SDR touch after the MQL moment" is answered
+            # from the index alone
+            models.Index(fields=["lead", "occurred_at", "kind", "user"], name="activity_lead_at"),
             models.Index(fields=["opportunity", "occurred_at"], name="activity_opportunity_at"),
         ]
 

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from patron.accounts.models import User
@@ -213,7 +213,6 @@ def pipeline_board(user: User, board: BoardFilter) -> list[BoardColumn]:
         column.cards = list(
             queryset.filter(stage_id=stage_id)
             .select_related("company", "owner", "source_sdr", "play")
-            .annotate(moved_at=Max("stage_changes__at"))
             .order_by("-base_amount", "id")[:CARDS_PER_STAGE]
         )
     return list(columns.values())

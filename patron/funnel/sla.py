@@ -31,6 +31,7 @@ from patron.core.audit import audit_record
 from patron.core.errors import ValidationFailed
 from patron.core.models import AuditEvent, Organization
 from patron.core.validation import validate_instance
+from patron.funnel.analytics import analytic_reads
 from patron.funnel.calendar import business_calendar
 from patron.funnel.choices import HandoffStatus, SlaKind
 from patron.funnel.clock import WorkingHours
@@ -400,7 +401,9 @@ def sla_report(
         ),
     ):
         policy = sla_policy(organization, kind)
-        judged = judge(loader(organization, scope=scope, started=started), policy, now)
+        with analytic_reads():
+            items = loader(organization, scope=scope, started=started)
+        judged = judge(items, policy, now)
         sections.append(section(kind.value, policy, judged, breaches_shown=breaches_shown))
     return sections
 

@@ -250,12 +250,14 @@ class FunnelWorld:
 
 
 @pytest.fixture(autouse=True)
-def english_after_each_test() -> Any:
-    """A request in Chinese leaves its language active in the thread; later tests expect the
-    default language again."""
+def isolated_funnel_tests() -> Any:
+    """Each test starts without cached reports (ids repeat after a rolled-back test) and ends
+    in the default language (a request in Chinese leaves its language active in the thread)."""
     from django.conf import settings
+    from django.core.cache import cache
     from django.utils import translation
 
+    cache.clear()
     yield
     translation.activate(settings.LANGUAGE_CODE)
 

@@ -251,3 +251,18 @@ def test_pages_in_chinese(funnel_world: FunnelWorld, client_for: Any) -> None:
     assert "线索" in summary.text and "赢单率" in summary.text
     sla = client.get(f"/funnel/sla/?{Q2}", headers={"accept-language": "zh-hans"})
     assert "工作时间" in sla.text
+
+
+def test_the_dashboard_never_shows_numbers_older_than_the_data(
+    funnel_world: FunnelWorld, client_for: Any
+) -> None:
+    client = client_for(funnel_world.admin)
+    assert tiles(client.get(f"/funnel/summary/?{Q2}").text)["leads"] == "6"
+    assert tiles(client.get(f"/funnel/summary/?{Q2}").text)["leads"] == "6"  # from the cache
+    lead_create(
+        organization=funnel_world.org,
+        external_id="L9",
+        owner=funnel_world.sdr1,
+        created_at=dt.datetime(2026, 5, 1, 10, tzinfo=dt.UTC),
+    )
+    assert tiles(client.get(f"/funnel/summary/?{Q2}").text)["leads"] == "7"

@@ -19,9 +19,10 @@ from patron.accounts.models import User
 from patron.accounts.selectors import team_list, user_list, visible_team_ids
 from patron.core.errors import DomainError
 from patron.core.months import local_date
+from patron.funnel.cache import cached
 from patron.funnel.metrics import METRICS
 from patron.funnel.periods import WEEK
-from patron.funnel.reports import funnel_report, headcount_report
+from patron.funnel.reports import funnel_report, headcount_report, resolve_scope
 from patron.web import presenters_funnel as present
 from patron.web.forms_funnel import FunnelFilterForm, HeadcountForm, default_period
 
@@ -87,15 +88,31 @@ def funnel_scope(request: HttpRequest) -> FunnelScope:
 
 
 def _report(request: HttpRequest, scope: FunnelScope, **kwargs: Any) -> Any:
+    """The widget's report, shared by every viewer asking the same question of the same data
+    (``patron.funnel.cache``); the viewer's scope is checked before the cache is asked."""
     user: User = request.user  # type: ignore[assignment]
-    return funnel_report(
-        organization=user.organization,
-        date_from=scope.date_from,
-        date_to=scope.date_to,
-        team_id=scope.team_id,
-        user_id=scope.user_id,
-        viewer=user,
-        **kwargs,
+    resolved = resolve_scope(
+        user.organization, team_id=scope.team_id, user_id=scope.user_id, viewer=user
+    )
+    question = (
+        user.organization_id,
+        scope.date_from,
+        scope.date_to,
+        resolved.team_ids,
+        scope.user_id,
+        tuple(sorted(kwargs.items())),
+    )
+    return cached(
+        question,
+        lambda: funnel_report(
+            organization=user.organization,
+            date_from=scope.date_from,
+            date_to=scope.date_to,
+            team_id=scope.team_id,
+            user_id=scope.user_id,
+            viewer=user,
+            **kwargs,
+        ),
     )
 
 
