@@ -193,6 +193,38 @@ def funnel_report(
     return report
 
 
+def people_report(
+    *,
+    organization: Organization,
+    date_from: dt.date,
+    date_to: dt.date,
+    team_id: int | None = None,
+    user_id: int | None = None,
+    viewer: User | None = None,
+) -> list[PersonRow]:
+    """Only the per-person table (the dashboard widget); the same rows as ``funnel_report``."""
+    scope = resolve_scope(organization, team_id=team_id, user_id=user_id, viewer=viewer)
+    return people_rows(funnel_query(organization, date_from, date_to, scope))
+
+
+def trend_report(
+    *,
+    organization: Organization,
+    date_from: dt.date,
+    date_to: dt.date,
+    bucket: str,
+    team_id: int | None = None,
+    user_id: int | None = None,
+    viewer: User | None = None,
+) -> list[tuple[Bucket, FunnelMetrics]]:
+    """Only the weekly or monthly trend (the dashboard widget); as in ``funnel_report``."""
+    if bucket not in BUCKETS:
+        reason = _("choose week or month")
+        raise ValidationFailed(f"bucket: {reason}", {"bucket": reason})
+    scope = resolve_scope(organization, team_id=team_id, user_id=user_id, viewer=viewer)
+    return funnel_query(organization, date_from, date_to, scope).trend(bucket)
+
+
 # ---- headcount planning ----------------------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ from patron.funnel.models import (
     StageChange,
 )
 
-CARDS_PER_STAGE = 50
+CARDS_PER_STAGE = 25
 ZERO = Decimal("0.00")
 
 
@@ -213,6 +213,6 @@ def pipeline_board(user: User, board: BoardFilter) -> list[BoardColumn]:
         column.cards = list(
             queryset.filter(stage_id=stage_id)
             .select_related("company", "owner", "source_sdr", "play")
-            .order_by("-base_amount", "id")[:CARDS_PER_STAGE]
+            .order_by("-base_amount")[:CARDS_PER_STAGE]
         )
     return list(columns.values())

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from patron.funnel.metrics import AE_PACK, METRICS, SDR_PACK, FunnelMetrics
+from patron.funnel.periods import Bucket
 from patron.funnel.reports import FunnelReport, PersonRow
 from patron.funnel.sla import SlaRow
 from patron.web.presenters import (
@@ -84,15 +85,15 @@ def funnel_chart(report: FunnelReport) -> dict[str, Any]:
 TREND_SERIES = ("leads", "mqls", "opportunities_created", "new_deals")
 
 
-def trend_chart(report: FunnelReport) -> dict[str, Any]:
+def trend_chart(trend: Sequence[tuple[Bucket, FunnelMetrics]]) -> dict[str, Any]:
     return {
         "locale": chart_locale(),
-        "periods": [period.label for period, _m in report.trend],
+        "periods": [period.label for period, _m in trend],
         "series": [
             {
                 "key": name,
                 "name": str(LABELS[name]),
-                "data": [getattr(metrics, name) for _p, metrics in report.trend],
+                "data": [getattr(metrics, name) for _p, metrics in trend],
             }
             for name in TREND_SERIES
         ]
@@ -101,8 +102,7 @@ def trend_chart(report: FunnelReport) -> dict[str, Any]:
                 "key": "win_rate",
                 "name": str(LABELS["win_rate"]),
                 "data": [
-                    None if m.win_rate is None else round(m.win_rate * 100, 1)
-                    for _p, m in report.trend
+                    None if m.win_rate is None else round(m.win_rate * 100, 1) for _p, m in trend
                 ],
                 "percent": True,
             }

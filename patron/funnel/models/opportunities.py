@@ -169,6 +169,10 @@ class Opportunity(OrgScopedModel):
             ),
             models.Index(fields=["team", "status", "stage_number"], name="opportunity_team_board"),
             models.Index(fields=["source_sdr", "created_at"], name="opportunity_source_sdr"),
+            # the board: the biggest open opportunities of a stage, and its totals, from the index
+            models.Index(
+                fields=["stage", "status", "-base_amount"], name="opportunity_stage_board"
+            ),
         ]
 
     def __str__(self) -> str:

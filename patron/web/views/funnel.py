@@ -22,7 +22,13 @@ from patron.core.months import local_date
 from patron.funnel.cache import cached
 from patron.funnel.metrics import METRICS
 from patron.funnel.periods import WEEK
-from patron.funnel.reports import funnel_report, headcount_report, resolve_scope
+from patron.funnel.reports import (
+    funnel_report,
+    headcount_report,
+    people_report,
+    resolve_scope,
+    trend_report,
+)
 from patron.web import presenters_funnel as present
 from patron.web.forms_funnel import FunnelFilterForm, HeadcountForm, default_period
 
@@ -87,7 +93,9 @@ def funnel_scope(request: HttpRequest) -> FunnelScope:
     return FunnelScope(date_from, date_to, cleaned.get("team"), cleaned.get("user"), bucket, form)
 
 
-def _report(request: HttpRequest, scope: FunnelScope, **kwargs: Any) -> Any:
+def _report(
+    request: HttpRequest, scope: FunnelScope, build: Any = funnel_report, **kwargs: Any
+) -> Any:
     """The widget's report, shared by every viewer asking the same question of the same data
     (``patron.funnel.cache``); the viewer's scope is checked before the cache is asked."""
     user: User = request.user  # type: ignore[assignment]
@@ -100,11 +108,12 @@ def _report(request: HttpRequest, scope: FunnelScope, **kwargs: Any) -> Any:
         scope.date_to,
         resolved.team_ids,
         scope.user_id,
+        build.__name__,
         tuple(sorted(kwargs.items())),
     )
     return cached(
         question,
-        lambda: funnel_report(
+        lambda: build(
             organization=user.organization,
             date_from=scope.date_from,
             date_to=scope.date_to,
@@ -148,16 +157,16 @@ def funnel_summary_widget(request: HttpRequest) -> HttpResponse:
 def funnel_trend_widget(request: HttpRequest) -> HttpResponse:
     scope = funnel_scope(request)
     try:
-        report = _report(request, scope, bucket=scope.bucket)
+        trend = _report(request, scope, trend_report, bucket=scope.bucket)
     except DomainError as error:
         return _failed(request, error, _("Trend"))
     rows = [
         (period.label, [present.metric_text(n, getattr(m, n)) for n in METRICS])
-        for period, m in report.trend
+        for period, m in trend
     ]
     context = {
         "scope": scope,
-        "chart": present.trend_chart(report),
+        "chart": present.trend_chart(trend),
         "columns": [str(present.LABELS[name]) for name in METRICS],
         "rows": rows,
     }
@@ -170,7 +179,7 @@ def funnel_people_widget(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", "name")
     descending = request.GET.get("dir", "asc") == "desc"
     try:
-        report = _report(request, scope, people=True)
+        people = _report(request, scope, people_report)
     except DomainError as error:
         return _failed(request, error, _("People"))
     if sort not in (*METRICS, "name"):
@@ -178,7 +187,7 @@ def funnel_people_widget(request: HttpRequest) -> HttpResponse:
     context = {
         "scope": scope,
         "columns": present.sort_columns(scope.params, sort, descending),
-        "lines": present.people_lines(report.people or [], sort, descending),
+        "lines": present.people_lines(people, sort, descending),
         "sort": sort,
     }
     return render(request, "web/funnel/_people.html", context)
