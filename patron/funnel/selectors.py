@@ -201,7 +201,7 @@ def pipeline_board(user: User, board: BoardFilter) -> list[BoardColumn]:
     amount and the probability-weighted amount of every open opportunity at that stage."""
     queryset = board_queryset(user, board)
     columns = {stage.pk: BoardColumn(stage=stage) for stage in stage_list(user.organization_id)}
-    totals = queryset.order_by().values("stage_id").annotate(n=Count("id"), s=Sum("base_amount"))
+    totals = queryset.order_by().values("stage_id").annotate(n=Count("*"), s=Sum("base_amount"))
     for row in totals:
         column = columns.get(row["stage_id"])
         if column is not None:

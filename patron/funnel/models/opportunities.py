@@ -171,7 +171,8 @@ class Opportunity(OrgScopedModel):
             models.Index(fields=["source_sdr", "created_at"], name="opportunity_source_sdr"),
             # the board: the biggest open opportunities of a stage, and its totals, from the index
             models.Index(
-                fields=["stage", "status", "-base_amount"], name="opportunity_stage_board"
+                fields=["organization", "stage", "status", "-base_amount"],
+                name="opportunity_stage_board",
             ),
         ]
 

@@ -18,6 +18,19 @@
     return node && node.closest ? node.closest(".board-column") : null;
   }
 
+  function columnFor(stageId) {
+    return document.querySelector('.board-column[data-stage-id="' + stageId + '"]');
+  }
+
+  // the keyboard way: choose the stage in the card's list
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest ? event.target.closest("[data-move-select]") : null;
+    if (!select) return;
+    var card = select.closest(".board-card");
+    var column = columnFor(select.value);
+    if (card && column && columnOf(card) !== column) moveCard(card, column);
+  });
+
   function moveCard(card, column) {
     var board = document.getElementById("board");
     var list = column.querySelector("[data-dropzone]");
