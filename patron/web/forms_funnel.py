@@ -188,3 +188,40 @@ def sellers(organization_id: int, role: str) -> list[User]:
 
 def aes_of(organization_id: int) -> list[User]:
     return sellers(organization_id, Role.AE.value)
+
+
+class StageForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    probability = forms.IntegerField(label=_("Win probability %"), min_value=0, max_value=100)
+
+
+class PlayForm(forms.Form):
+    code = forms.SlugField(label=_("Code"), max_length=50)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    description = forms.CharField(label=_("Description"), max_length=5000, required=False)
+
+
+def _words(value: str) -> list[str]:
+    return [item.strip() for item in value.replace("，", ",").split(",") if item.strip()]
+
+
+class RuleForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    sources = forms.CharField(
+        label=_("Sources"), required=False, help_text=_("comma separated; empty: any source")
+    )
+    title_keywords = forms.CharField(
+        label=_("Title keywords"), required=False, help_text=_("comma separated; empty: any title")
+    )
+    require_email = forms.BooleanField(label=_("Needs an email"), required=False)
+    require_phone = forms.BooleanField(label=_("Needs a phone"), required=False)
+
+    def rule_values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "sources": _words(data.get("sources") or ""),
+            "title_keywords": _words(data.get("title_keywords") or ""),
+            "require_email": data.get("require_email", False),
+            "require_phone": data.get("require_phone", False),
+        }

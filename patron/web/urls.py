@@ -2,6 +2,7 @@ from django.urls import path
 
 from patron.web.views import auth, companies, dashboard
 from patron.web.views import funnel as funnel_views
+from patron.web.views import funnel_settings as funnel_settings_views
 from patron.web.views import pipeline as pipeline_views
 from patron.web.views import sla as sla_views
 
@@ -35,6 +36,12 @@ urlpatterns = [
     path("funnel/sla/policy/<str:kind>/", sla_views.sla_policy_view, name="sla-policy"),
     path("funnel/sla/calendar/<str:action>/", sla_views.calendar_view, name="sla-calendar"),
     path("funnel/alerts/", sla_views.sla_alerts_widget, name="sla-alerts"),
+    path("funnel/settings/", funnel_settings_views.settings_view, name="funnel-settings"),
+    path(
+        "funnel/settings/<str:area>/",
+        funnel_settings_views.settings_action_view,
+        name="funnel-settings-action",
+    ),
     path("login/", auth.PatronLoginView.as_view(), name="login"),
     path("logout/", auth.PatronLogoutView.as_view(), name="logout"),
 ]

@@ -266,3 +266,41 @@ def test_the_dashboard_never_shows_numbers_older_than_the_data(
         created_at=dt.datetime(2026, 5, 1, 10, tzinfo=dt.UTC),
     )
     assert tiles(client.get(f"/funnel/summary/?{Q2}").text)["leads"] == "7"
+
+
+def test_settings_page_configures_stages_plays_and_rules(
+    funnel_world: FunnelWorld, client_for: Any
+) -> None:
+    manager = client_for(funnel_world.manager)
+    assert manager.get("/funnel/settings/").status_code == 200
+    manager.post("/funnel/settings/stage/", {"action": "add", "name": "Legal", "probability": "95"})
+    legal = OpportunityStage.objects.get(name="Legal")
+    assert legal.number == 6
+    manager.post("/funnel/settings/stage/", {"action": "up", "stage": legal.pk})
+    assert list(OpportunityStage.objects.order_by("number").values_list("name", flat=True))[
+        -2:
+    ] == [
+        "Legal",
+        "Commit",
+    ]
+    before = (OpportunityStage.objects.count(), AuditEvent.objects.count())
+    refused = client_for(funnel_world.sdr1).post(
+        "/funnel/settings/stage/",
+        {"action": "add", "name": "Mine", "probability": "5"},
+        follow=True,
+    )
+    assert "Only admins and sales managers change the funnel settings." in refused.text
+    assert (OpportunityStage.objects.count(), AuditEvent.objects.count()) == before
+    manager.post(
+        "/funnel/settings/rule/",
+        {"action": "add", "name": "Demo requests", "sources": "demo_request, free_trial"},
+    )
+    lead_create(
+        organization=funnel_world.org,
+        external_id="M-9",
+        source="free_trial",
+        owner=funnel_world.sdr1,
+        created_at=dt.datetime(2026, 5, 2, 10, tzinfo=dt.UTC),
+    )
+    applied = manager.post("/funnel/settings/rule/", {"action": "apply"}, follow=True)
+    assert "1 lead became an MQL." in applied.text
