@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from patron.accounts.models import User
@@ -137,7 +138,8 @@ def settings_action_view(request: HttpRequest, area: str) -> HttpResponse:
     try:
         handlers[area](_user(request), request.POST)
     except _Marked as done:
-        messages.success(request, _("%(count)d leads became MQLs.") % {"count": done.count})
+        text = ngettext("%(count)d lead became an MQL.", "%(count)d leads became MQLs.", done.count)
+        messages.success(request, text % {"count": done.count})
     except DomainError as failure:
         messages.error(request, _("Nothing changed: %(reason)s") % {"reason": failure.message})
     else:
