@@ -92,6 +92,9 @@ def reference(
     from patron.funnel.rules import money_ratio, rate
 
     org = organization.pk
+    # moments as the database stores them (SQLite: UTC text without an offset)
+    start = connection.ops.adapt_datetimefield_value(start)
+    end = connection.ops.adapt_datetimefield_value(end)
 
     def one(sql: str, *params: Any) -> Any:
         with connection.cursor() as cursor:
