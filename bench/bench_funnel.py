@@ -93,8 +93,8 @@ def reference(
 
     org = organization.pk
     # moments as the database stores them (SQLite: UTC text without an offset)
-    start = connection.ops.adapt_datetimefield_value(start)
-    end = connection.ops.adapt_datetimefield_value(end)
+    low = connection.ops.adapt_datetimefield_value(start)
+    high = connection.ops.adapt_datetimefield_value(end)
 
     def one(sql: str, *params: Any) -> Any:
         with connection.cursor() as cursor:
@@ -107,14 +107,14 @@ def reference(
     leads = one(
         "SELECT COUNT(*) FROM leads_lead WHERE organization_id = %s"
         " AND created_at >= %s AND created_at < %s",
-        start,
-        end,
+        low,
+        high,
     )
     mqls = one(
         "SELECT COUNT(*) FROM leads_lead WHERE organization_id = %s"
         " AND mql_at >= %s AND mql_at < %s",
-        start,
-        end,
+        low,
+        high,
     )
     followed = one(
         "SELECT COUNT(*) FROM leads_lead l WHERE l.organization_id = %s"
@@ -122,30 +122,30 @@ def reference(
         " SELECT 1 FROM activities_activity a JOIN accounts_userrole r ON r.user_id = a.user_id"
         " WHERE a.lead_id = l.id AND a.occurred_at >= l.mql_at"
         " AND a.kind IN ('call', 'email', 'meeting') AND r.role IN ('sdr', 'bdm'))",
-        start,
-        end,
+        low,
+        high,
     )
     created = (
         "FROM funnel_opportunity WHERE organization_id = %s"
         " AND created_at >= %s AND created_at < %s"
     )
-    created_all = one(f"SELECT COUNT(*) {created}", start, end)
-    sourced = one(f"SELECT COUNT(*) {created} AND source_sdr_id IS NOT NULL", start, end)
+    created_all = one(f"SELECT COUNT(*) {created}", low, high)
+    sourced = one(f"SELECT COUNT(*) {created} AND source_sdr_id IS NOT NULL", low, high)
     pipeline = money(
-        one(f"SELECT SUM(base_amount) {created} AND source_sdr_id IS NOT NULL", start, end)
+        one(f"SELECT SUM(base_amount) {created} AND source_sdr_id IS NOT NULL", low, high)
     )
-    stage_2 = one(f"SELECT COUNT(*) {created} AND max_stage_number >= 2", start, end)
+    stage_2 = one(f"SELECT COUNT(*) {created} AND max_stage_number >= 2", low, high)
     closed = (
         "FROM funnel_opportunity WHERE organization_id = %s AND closed_at >= %s AND closed_at < %s"
     )
-    won = one(f"SELECT COUNT(*) {closed} AND status = 'won'", start, end)
-    lost = one(f"SELECT COUNT(*) {closed} AND status = 'lost'", start, end)
-    revenue = money(one(f"SELECT SUM(base_amount) {closed} AND status = 'won'", start, end))
+    won = one(f"SELECT COUNT(*) {closed} AND status = 'won'", low, high)
+    lost = one(f"SELECT COUNT(*) {closed} AND status = 'lost'", low, high)
+    revenue = money(one(f"SELECT SUM(base_amount) {closed} AND status = 'won'", low, high))
     sdr_bookings = money(
         one(
             f"SELECT SUM(base_amount) {closed} AND status = 'won' AND source_sdr_id IS NOT NULL",
-            start,
-            end,
+            low,
+            high,
         )
     )
     headcount = one(
@@ -160,7 +160,7 @@ def reference(
         date_to,
         date_from,
         org,
-        end,
+        high,
     )
     values = {
         "leads": leads,
@@ -182,7 +182,7 @@ def reference(
     }
     plays: dict[Any, dict[str, Any]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT play_id, COUNT(*) {created} GROUP BY play_id", [org, start, end])
+        cursor.execute(f"SELECT play_id, COUNT(*) {created} GROUP BY play_id", [org, low, high])
         for play_id, count in cursor.fetchall():
             plays.setdefault(
                 play_id, {"opportunities": 0, "won": 0, "lost": 0, "revenue": Decimal(0)}
@@ -192,7 +192,7 @@ def reference(
             "SELECT play_id, SUM(CASE WHEN status = 'won' THEN 1 ELSE 0 END),"
             " SUM(CASE WHEN status = 'lost' THEN 1 ELSE 0 END),"
             f" SUM(CASE WHEN status = 'won' THEN base_amount ELSE 0 END) {closed} GROUP BY play_id",
-            [org, start, end],
+            [org, low, high],
         )
         for play_id, won_n, lost_n, amount in cursor.fetchall():
             row = plays.setdefault(
