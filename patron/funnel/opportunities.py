@@ -5,13 +5,13 @@ writes and audits in one transaction; the API, the pages and the board all call 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -89,9 +89,17 @@ def _record_change(
     )
 
 
-def _next_external_id(organization: Organization) -> str:
-    top = Opportunity.objects.filter(organization=organization).aggregate(top=Max("id"))["top"]
-    return f"OPP-{(top or 0) + 1:06d}"
+def _number(opportunity: Opportunity) -> None:
+    """Give an opportunity created without an id ``OPP-<its primary key>`` (unique by
+    construction; a clash with an id given by hand gets a suffix)."""
+    candidate = f"OPP-{opportunity.pk:06d}"
+    taken = Opportunity.objects.filter(organization_id=opportunity.organization_id)
+    suffix = 1
+    while taken.filter(external_id=candidate).exclude(pk=opportunity.pk).exists():
+        suffix += 1
+        candidate = f"OPP-{opportunity.pk:06d}-{suffix}"
+    opportunity.external_id = candidate
+    opportunity.save(update_fields=["external_id"])
 
 
 def _company_from_lead(organization: Organization, lead: Lead) -> Company:
@@ -215,7 +223,7 @@ def opportunity_create(
     currency = currency or organization.currency
     opportunity = Opportunity(
         organization=organization,
-        external_id=external_id or _next_external_id(organization),
+        external_id=external_id or f"new-{uuid.uuid4().hex}",
         name=name,
         company=company,
         contact=contact,
@@ -237,6 +245,8 @@ def opportunity_create(
     opportunity.base_amount = _base_amount(organization, currency, opportunity.amount)
     validate_instance(opportunity, unique_field="external_id")
     opportunity.save()
+    if not external_id:
+        _number(opportunity)
     _write_lines(opportunity, lines)
     _record_change(opportunity, at=created_at, by=by, from_number=None, from_status="")
     changes = {
