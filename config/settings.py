@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "patron.sales",
     "patron.leads",
     "patron.activities",
+    "patron.funnel",
     "patron.lifecycle",
     "patron.performance",
     "patron.imports",

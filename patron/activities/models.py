@@ -53,6 +53,15 @@ class Activity(OrgScopedModel):
         related_name="activities",
         verbose_name=_("lead"),
     )
+    opportunity = models.ForeignKey(
+        "funnel.Opportunity",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("opportunity"),
+        db_index=False,
+    )
     occurred_at = models.DateTimeField(_("when"))
     duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), default=0)
     outcome = models.CharField(_("outcome"), max_length=16, choices=CallOutcome.choices, blank=True)
@@ -68,7 +77,10 @@ class Activity(OrgScopedModel):
         indexes = [
             models.Index(fields=["company", "occurred_at"], name="activity_company_at"),
             models.Index(fields=["user", "occurred_at"], name="activity_user_at"),
-            models.Index(fields=["lead", "occurred_at"], name="activity_lead_at"),
+            # kind and user too: the funnel's "first SDR touch after the MQL moment" is answered
+            # from the index alone
+            models.Index(fields=["lead", "occurred_at", "kind", "user"], name="activity_lead_at"),
+            models.Index(fields=["opportunity", "occurred_at"], name="activity_opportunity_at"),
         ]
 
     def __str__(self) -> str:

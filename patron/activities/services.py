@@ -18,6 +18,7 @@ ACTIVITY_FIELDS = (
     "company",
     "contact",
     "lead",
+    "opportunity",
     "occurred_at",
     "duration_seconds",
     "outcome",
@@ -34,11 +35,14 @@ def activity_log(*, organization: Organization, **values: Any) -> Activity:
     if values.get("outcome") and values.get("kind") != ActivityKind.CALL:
         reason = _("only a call has an outcome")
         raise ValidationFailed(f"outcome: {reason}", {"outcome": reason})
-    if not any(values.get(name) for name in ("company", "contact", "lead")):
-        reason = _("an activity is about a company, a contact or a lead")
+    if not any(values.get(name) for name in ("company", "contact", "lead", "opportunity")):
+        reason = _("an activity is about a company, a contact, a lead or an opportunity")
         raise ValidationFailed(f"company: {reason}", {"company": reason})
     contact = values.get("contact")
     if contact is not None and values.get("company") is None:
         values["company"] = contact.company
+    opportunity = values.get("opportunity")
+    if opportunity is not None and values.get("company") is None:
+        values["company"] = opportunity.company
     activity = Activity(organization=organization, **values)
     return record_create(activity, values, allowed=ACTIVITY_FIELDS)

@@ -5,6 +5,8 @@ from ninja import NinjaAPI
 from patron.api import companies, contacts, indicators, lifecycle, orders, products
 from patron.api.auth import ApiTokenAuth, as_api_user
 from patron.api.errors import install_error_handlers
+from patron.api.funnel import router as funnel_router
+from patron.api.opportunities import router as opportunities_router
 
 api = NinjaAPI(
     title="Patron API",
@@ -23,3 +25,5 @@ api.add_router("/contacts", contacts.router)
 api.add_router("/products", products.router)
 api.add_router("/orders", orders.router)
 api.add_router("/indicators", indicators.router)
+api.add_router("/funnel", funnel_router)
+api.add_router("/opportunities", opportunities_router)

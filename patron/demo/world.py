@@ -33,6 +33,7 @@ from patron.core.models import AuditEvent, Organization
 from patron.core.months import current_month, month_start
 from patron.demo import reference
 from patron.demo.catalog_data import PRODUCTS
+from patron.demo.funnel import funnel_data_delete, funnel_generate
 from patron.demo.people import SIZE_CODES, Companies, Contacts, companies_make, contacts_make
 from patron.demo.simulate import Simulation, simulate
 from patron.demo.sizes import SIZES
@@ -155,6 +156,7 @@ def demo_data_delete(organization: Organization) -> None:
 
     using = Company.objects.db
     with transaction.atomic():
+        funnel_data_delete(organization)
         for model in (Activity, LifecycleEvent, CompanyMonth, Handoff, OrderLine, Order, Contact):
             model._default_manager.filter(organization=organization)._raw_delete(using)
         Company.objects.filter(organization=organization).delete()
@@ -270,6 +272,8 @@ def world_generate(
             end_date=end_date,
         )
         lap("rows written")
+        funnel_generate(organization=organization, seed=seed, size=size, end_date=end_date, log=log)
+        lap("funnel")
     analyze_tables(
         "companies_company",
         "companies_contact",
@@ -555,5 +559,6 @@ def _write_activities(
             "outcome": outcome.tolist(),
             "subject": [ACTIVITY_SUBJECTS_ZH[i] for i in subject_index],
             "note": "",
+            "next_step": "",
         },
     )

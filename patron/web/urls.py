@@ -1,6 +1,10 @@
 from django.urls import path
 
 from patron.web.views import auth, companies, dashboard
+from patron.web.views import funnel as funnel_views
+from patron.web.views import funnel_settings as funnel_settings_views
+from patron.web.views import pipeline as pipeline_views
+from patron.web.views import sla as sla_views
 
 app_name = "web"
 urlpatterns = [
@@ -10,6 +14,34 @@ urlpatterns = [
     path("dashboard/indicators/", dashboard.indicators_widget, name="dashboard-indicators"),
     path("companies/", companies.company_list_view, name="company-list"),
     path("companies/<int:company_id>/", companies.company_detail_view, name="company-detail"),
+    path("pipeline/", pipeline_views.board_view, name="pipeline"),
+    path("pipeline/<int:opportunity_id>/move/", pipeline_views.move_view, name="pipeline-move"),
+    path("opportunities/new/", pipeline_views.opportunity_new_view, name="opportunity-new"),
+    path(
+        "opportunities/<int:opportunity_id>/",
+        pipeline_views.opportunity_detail_view,
+        name="opportunity-detail",
+    ),
+    path(
+        "opportunities/<int:opportunity_id>/<str:action>/",
+        pipeline_views.opportunity_action_view,
+        name="opportunity-action",
+    ),
+    path("funnel/", funnel_views.funnel_view, name="funnel"),
+    path("funnel/summary/", funnel_views.funnel_summary_widget, name="funnel-summary"),
+    path("funnel/trend/", funnel_views.funnel_trend_widget, name="funnel-trend"),
+    path("funnel/people/", funnel_views.funnel_people_widget, name="funnel-people"),
+    path("funnel/headcount/", funnel_views.headcount_view, name="headcount"),
+    path("funnel/sla/", sla_views.sla_view, name="sla"),
+    path("funnel/sla/policy/<str:kind>/", sla_views.sla_policy_view, name="sla-policy"),
+    path("funnel/sla/calendar/<str:action>/", sla_views.calendar_view, name="sla-calendar"),
+    path("funnel/alerts/", sla_views.sla_alerts_widget, name="sla-alerts"),
+    path("funnel/settings/", funnel_settings_views.settings_view, name="funnel-settings"),
+    path(
+        "funnel/settings/<str:area>/",
+        funnel_settings_views.settings_action_view,
+        name="funnel-settings-action",
+    ),
     path("login/", auth.PatronLoginView.as_view(), name="login"),
     path("logout/", auth.PatronLogoutView.as_view(), name="logout"),
 ]
