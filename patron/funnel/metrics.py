@@ -45,9 +45,7 @@ from typing import Any
 from django.db.models import (
     Case,
     Count,
-    Exists,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -56,7 +54,6 @@ from django.db.models import (
 )
 
 from patron.accounts.models import User
-from patron.activities.models import Activity
 from patron.core.models import Organization
 from patron.core.months import local_date
 from patron.funnel.analytics import analytic_reads
@@ -64,7 +61,6 @@ from patron.funnel.choices import FunnelRole, OpportunityStatus
 from patron.funnel.models import Opportunity, Play, RoleSpell
 from patron.funnel.periods import Bucket, buckets, day_start
 from patron.funnel.rules import money_ratio, rate
-from patron.funnel.sla import TOUCH_KINDS, hunter_ids
 from patron.leads.models import Lead
 
 ZERO = Decimal("0.00")
@@ -297,22 +293,18 @@ class FunnelQuery:
         """The five aggregates, each grouped by its ``keys`` (none: one row). The key
         ``bucket`` is the index of the period in ``periods`` holding the date each part is
         counted by (created, became MQL, created, closed)."""
-        touched = Exists(
-            Activity.objects.filter(
-                lead_id=OuterRef("pk"),
-                occurred_at__gte=OuterRef("mql_at"),
-                kind__in=TOUCH_KINDS,
-                user_id__in=hunter_ids(),
-            )
-        )
         sourced = Q(source_sdr_id__isnull=False)
         won = Q(status=OpportunityStatus.WON)
         parts: list[tuple[str, str, QuerySet[Any], dict[str, Any]]] = [
             # COUNT(*): counted from the (organization, created_at) index alone
             ("leads", "created_at", self.leads_created(), {"leads": Count("*")}),
-            ("mqls", "mql_at", self.mqls(), {"mqls": Count("*")}),
-            # a semi-join in WHERE: PostgreSQL runs it in parallel over index-only probes
-            ("followed", "mql_at", self.mqls().filter(touched), {"followed_up": Count("*")}),
+            # touched: the lead's first hunter touch since it became an MQL (kept on the lead)
+            (
+                "mqls",
+                "mql_at",
+                self.mqls(),
+                {"mqls": Count("*"), "followed_up": Count("first_touch_at")},
+            ),
             (
                 "created",
                 "created_at",
@@ -393,7 +385,6 @@ class FunnelQuery:
         keys = {
             "leads": ("owner_id",),
             "mqls": ("owner_id",),
-            "followed": ("owner_id",),
             "created": ("owner_id", "source_sdr_id"),
             "closed": ("owner_id", "source_sdr_id"),
         }
@@ -421,7 +412,7 @@ class FunnelQuery:
     def trend(self, size: str) -> list[tuple[Bucket, FunnelMetrics]]:
         """The metrics week by week or month by month (each bucket clipped to the period)."""
         periods = buckets(self.date_from, self.date_to, size)
-        keys = dict.fromkeys(("leads", "mqls", "followed", "created", "closed"), ("bucket",))
+        keys = dict.fromkeys(("leads", "mqls", "created", "closed"), ("bucket",))
         result = [FunnelMetrics() for _ in periods]
         for _part, row in self._grouped(keys, periods):
             result[row["bucket"]].counts.add(row)

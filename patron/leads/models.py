@@ -70,6 +70,8 @@ class Lead(OrgScopedModel):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     mql_at = models.DateTimeField(_("became MQL at"), null=True, blank=True)
     mql_source = models.CharField(_("MQL by"), max_length=16, choices=MqlSource.choices, blank=True)
+    # derived from the activities (patron.leads.touches): the first hunter touch since mql_at
+    first_touch_at = models.DateTimeField(_("first touched at"), null=True, blank=True)
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
 
     class Meta:
@@ -91,9 +93,17 @@ class Lead(OrgScopedModel):
         ]
         indexes = [
             models.Index(fields=["organization", "owner", "created_at"], name="lead_owner_created"),
-            models.Index(fields=["organization", "team", "created_at"], name="lead_team_created"),
-            models.Index(fields=["organization", "created_at"], name="lead_created"),
-            models.Index(fields=["organization", "mql_at"], name="lead_mql_at"),
+            # the funnel's counts per period, person and team read these indexes alone
+            models.Index(
+                fields=["organization", "team", "created_at", "owner"], name="lead_team_created"
+            ),
+            models.Index(
+                fields=["organization", "created_at", "owner", "team"], name="lead_created"
+            ),
+            models.Index(
+                fields=["organization", "mql_at", "owner", "team", "first_touch_at"],
+                name="lead_mql_at",
+            ),
         ]
 
     def __str__(self) -> str:
