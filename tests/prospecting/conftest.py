@@ -16,22 +16,24 @@ def regions(db: None) -> dict[str, Any]:
     """中国 → 江苏 → 苏州 / 南京; 中国 → 上海 → 浦东; 中国 → 广东."""
     from patron.companies.models import Region
 
-    china = Region.objects.create(code="CN", name="中国", name_en="China", level=0)
-    jiangsu = Region.objects.create(code="JS", name="江苏", name_en="Jiangsu", parent=china, level=1)
-    shanghai = Region.objects.create(code="SH", name="上海", name_en="Shanghai", parent=china, level=1)
-    guangdong = Region.objects.create(code="GD", name="广东", name_en="Guangdong", parent=china, level=1)
-    suzhou = Region.objects.create(code="JS-SZ", name="苏州", name_en="Suzhou", parent=jiangsu, level=2)
-    nanjing = Region.objects.create(code="JS-NJ", name="南京", name_en="Nanjing", parent=jiangsu, level=2)
-    pudong = Region.objects.create(code="SH-PD", name="浦东", name_en="Pudong", parent=shanghai, level=2)
-    return {
-        "CN": china,
-        "JS": jiangsu,
-        "SH": shanghai,
-        "GD": guangdong,
-        "JS-SZ": suzhou,
-        "JS-NJ": nanjing,
-        "SH-PD": pudong,
-    }
+    made: dict[str, Any] = {}
+    for code, name, name_en, parent in [
+        ("CN", "中国", "China", None),
+        ("JS", "江苏", "Jiangsu", "CN"),
+        ("SH", "上海", "Shanghai", "CN"),
+        ("GD", "广东", "Guangdong", "CN"),
+        ("JS-SZ", "苏州", "Suzhou", "JS"),
+        ("JS-NJ", "南京", "Nanjing", "JS"),
+        ("SH-PD", "浦东", "Pudong", "SH"),
+    ]:
+        made[code] = Region.objects.create(
+            code=code,
+            name=name,
+            name_en=name_en,
+            parent=made.get(parent) if parent else None,
+            level=code.count("-") + (0 if parent is None else 1),
+        )
+    return made
 
 
 @pytest.fixture
@@ -52,7 +54,9 @@ def lead_factory(organization: Any) -> Callable[..., Any]:
         fields.setdefault("external_id", f"L{counter['n']:05d}")
         fields.setdefault("created_at", timezone.now() - dt.timedelta(days=counter["n"]))
         team_id = owner.team_id if owner is not None else None
-        return Lead.objects.create(organization=organization, owner=owner, team_id=team_id, **fields)
+        return Lead.objects.create(
+            organization=organization, owner=owner, team_id=team_id, **fields
+        )
 
     return make
 

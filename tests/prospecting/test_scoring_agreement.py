@@ -14,8 +14,18 @@ from patron.prospecting.rules import LeadFacts, rank_key, score_lead, title_key
 from tests.prospecting.conftest import TODAY
 
 INDUSTRIES = ["manufacturing", "retail", "software", "finance", "logistics", ""]
-TITLES = ["CIO", "首席信息官", "Chief Information Officer", "IT经理", "ＩＴ　Manager", "it-manager",
-          "Sales rep", "采购经理", "", "Purchasing Manager"]
+TITLES = [
+    "CIO",
+    "首席信息官",
+    "Chief Information Officer",
+    "IT经理",
+    "ＩＴ　Manager",
+    "it-manager",
+    "Sales rep",
+    "采购经理",
+    "",
+    "Purchasing Manager",
+]
 TRIGGERS = ["merger", "funding", "expansion", "tender", "new_executive"]
 
 
@@ -29,9 +39,7 @@ def _facts(lead: Any, seller: Any) -> LeadFacts:
     if lead.company_id is not None:
         events = events | TriggerEvent.objects.filter(company_id=lead.company_id)
     won = scoring.seller_won_industries(seller.pk)
-    references = set(
-        Company.objects.filter(is_reference=True).values_list("industry", flat=True)
-    )
+    references = set(Company.objects.filter(is_reference=True).values_list("industry", flat=True))
     return LeadFacts(
         lead_id=lead.pk,
         created_at=lead.created_at,
@@ -56,17 +64,40 @@ def _assert_agree(seller: Any, leads: list[Any]) -> None:
         expected = score_lead(rules, _facts(lead, seller), TODAY)
         row = stored[lead.pk]
         got = (
-            row.in_target, tuple(row.out_reason_list), row.score, row.industry_points,
-            row.title_points, row.territory_points, row.trigger_points, row.won_points,
-            row.reference_points, row.involved_points, row.title_target, row.territory_target,
-            row.trigger_type, row.trigger_on, row.last_trigger_on, row.starred,
+            row.in_target,
+            tuple(row.out_reason_list),
+            row.score,
+            row.industry_points,
+            row.title_points,
+            row.territory_points,
+            row.trigger_points,
+            row.won_points,
+            row.reference_points,
+            row.involved_points,
+            row.title_target,
+            row.territory_target,
+            row.trigger_type,
+            row.trigger_on,
+            row.last_trigger_on,
+            row.starred,
         )
         want = (
-            expected.in_target, expected.out_reasons, expected.score, expected.industry_points,
-            expected.title_points, expected.territory_points, expected.trigger_points,
-            expected.won_points, expected.reference_points, expected.involved_points,
-            expected.title_target, expected.territory_target, expected.trigger_type,
-            expected.trigger_on, expected.last_trigger_on, expected.starred,
+            expected.in_target,
+            expected.out_reasons,
+            expected.score,
+            expected.industry_points,
+            expected.title_points,
+            expected.territory_points,
+            expected.trigger_points,
+            expected.won_points,
+            expected.reference_points,
+            expected.involved_points,
+            expected.title_target,
+            expected.territory_target,
+            expected.trigger_type,
+            expected.trigger_on,
+            expected.last_trigger_on,
+            expected.starred,
         )
         assert got == want
         assert row.rank_key == rank_key(expected.score, expected.last_trigger_on, lead.created_at)
@@ -88,8 +119,12 @@ def test_sql_scorer_agrees_with_pure_rules_on_random_data(
         for _ in range(8)
     ]
     Order.objects.create(
-        organization=organization, external_id="O1", company=companies[0],
-        order_date=dt.date(2026, 1, 5), seller=seller, status="paid",
+        organization=organization,
+        external_id="O1",
+        company=companies[0],
+        order_date=dt.date(2026, 1, 5),
+        seller=seller,
+        status="paid",
     )
     leads = [
         lead_factory(
