@@ -4,6 +4,7 @@ from patron.web.views import auth, companies, dashboard
 from patron.web.views import funnel as funnel_views
 from patron.web.views import funnel_settings as funnel_settings_views
 from patron.web.views import pipeline as pipeline_views
+from patron.web.views import prospecting as prospecting_views
 from patron.web.views import sla as sla_views
 
 app_name = "web"
@@ -41,6 +42,23 @@ urlpatterns = [
         "funnel/settings/<str:area>/",
         funnel_settings_views.settings_action_view,
         name="funnel-settings-action",
+    ),
+    path("prospecting/profile/", prospecting_views.profile_view, name="prospecting-profile"),
+    path("prospecting/synonyms/", prospecting_views.synonyms_view, name="prospecting-synonyms"),
+    path(
+        "prospecting/triggers/add/",
+        prospecting_views.trigger_add_view,
+        name="prospecting-trigger-add",
+    ),
+    path(
+        "prospecting/leads/<int:lead_id>/",
+        prospecting_views.lead_detail_view,
+        name="prospecting-lead",
+    ),
+    path(
+        "prospecting/leads/<int:lead_id>/involvement/",
+        prospecting_views.involvement_view,
+        name="prospecting-involvement",
     ),
     path("login/", auth.PatronLoginView.as_view(), name="login"),
     path("logout/", auth.PatronLogoutView.as_view(), name="logout"),
