@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "patron.leads",
     "patron.activities",
     "patron.funnel",
+    "patron.prospecting",
     "patron.lifecycle",
     "patron.performance",
     "patron.imports",
