@@ -20,14 +20,12 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from patron.accounts.models import User
-from patron.accounts.selectors import user_sees_everything
 from patron.activities.models import Activity, ActivityKind
 from patron.companies.selectors import region_descendant_ids
-from patron.core.errors import NotFound
 from patron.core.months import local_date
-from patron.leads.selectors import managed_team_ids
 from patron.prospecting.models import IcpProfile, LeadScore
 from patron.prospecting.refine_rules import BANDS
+from patron.prospecting.selectors import ScoreFilter, score_list, visible_sellers
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000
@@ -38,31 +36,10 @@ CALLS_SHOWN = 5  # previous calls shown per lead
 
 
 def call_list_sellers(viewer: User) -> QuerySet[User]:
-    """The sellers whose lists ``viewer`` may open: their own; a manager's team members; an
-    admin (or organization-wide manager) everyone with a profile."""
-    users = User.objects.filter(organization_id=viewer.organization_id, is_active=True)
-    if user_sees_everything(viewer):
-        with_profile = IcpProfile.objects.filter(seller_id=OuterRef("pk"))
-        return users.filter(Exists(with_profile) | Q(pk=viewer.pk)).order_by("username")
-    team_ids = managed_team_ids(viewer)
-    if team_ids:
-        return users.filter(Q(team_id__in=team_ids) | Q(pk=viewer.pk)).order_by("username")
-    return users.filter(pk=viewer.pk)
-
-
-def call_list_seller(viewer: User, seller_id: int | None) -> User:
-    """The seller whose list is shown: ``viewer`` by default; someone ``viewer`` may not see is
-    "not found" (their list's existence is not revealed)."""
-    if seller_id is None or seller_id == viewer.pk:
-        return viewer
-    seller = call_list_sellers(viewer).filter(pk=seller_id).first()
-    if seller is None:
-        raise NotFound(f"seller {seller_id} not found")
-    return seller
-
-
-def can_work_list(viewer: User, seller_id: int) -> bool:
-    return seller_id == viewer.pk or call_list_sellers(viewer).filter(pk=seller_id).exists()
+    """The sellers to choose from: those ``viewer`` may see (their own list; a manager's team;
+    everyone for an admin) who have a profile, and ``viewer``."""
+    with_profile = IcpProfile.objects.filter(seller_id=OuterRef("pk"))
+    return visible_sellers(viewer).filter(Exists(with_profile) | Q(pk=viewer.pk))
 
 
 # --- one page ------------------------------------------------------------------------------
@@ -81,9 +58,7 @@ class CallFilter:
 
     @property
     def is_filtered(self) -> bool:
-        return bool(
-            self.starred or self.industry or self.region_id or self.band or self.not_called
-        )
+        return bool(self.starred or self.industry or self.region_id or self.band or self.not_called)
 
 
 @dataclass
@@ -131,13 +106,18 @@ def _band_range(band: str) -> tuple[int, int] | None:
     return None
 
 
-def call_list_queryset(seller: User, filters: CallFilter) -> QuerySet[LeadScore]:
-    """The seller's ranked list with the filters, in rank order (not sliced)."""
-    queryset = LeadScore.objects.filter(seller_id=seller.pk, in_target=not filters.out_of_target)
-    if filters.starred:
-        queryset = queryset.filter(starred=True)
-    if filters.industry:
-        queryset = queryset.filter(industry=filters.industry)
+def call_list_queryset(viewer: User, seller: User, filters: CallFilter) -> QuerySet[LeadScore]:
+    """``seller``'s ranked list with the filters, in rank order (not sliced); ``seller`` must
+    be visible to ``viewer``."""
+    queryset = score_list(
+        viewer,
+        seller=seller,
+        filters=ScoreFilter(
+            in_target=not filters.out_of_target,
+            starred=True if filters.starred else None,
+            industry=filters.industry or None,
+        ),
+    )
     if filters.region_id:
         queryset = queryset.filter(lead__region_id__in=region_descendant_ids(filters.region_id))
     band = _band_range(filters.band)
@@ -146,14 +126,19 @@ def call_list_queryset(seller: User, filters: CallFilter) -> QuerySet[LeadScore]
     if filters.not_called:
         calls = Activity.objects.filter(lead_id=OuterRef("lead_id"), kind=ActivityKind.CALL)
         queryset = queryset.filter(~Exists(calls))
-    return queryset.order_by("rank_key", "lead_id")
+    return queryset
 
 
 def call_list_page(
-    seller: User, filters: CallFilter, *, size: int = PAGE_SIZE, count: bool = True
+    viewer: User,
+    seller: User,
+    filters: CallFilter,
+    *,
+    size: int = PAGE_SIZE,
+    count: bool = True,
 ) -> CallPage:
     """One page of ``seller``'s list after ``filters.after``, with each lead's latest calls."""
-    queryset = call_list_queryset(seller, filters)
+    queryset = call_list_queryset(viewer, seller, filters)
     total: int | None = None
     capped = False
     if count and filters.after is None:
@@ -165,9 +150,7 @@ def call_list_page(
         queryset = queryset.filter(
             Q(rank_key__gt=rank_key) | Q(rank_key=rank_key, lead_id__gt=lead_id)
         )
-    scores = list(
-        queryset.select_related("lead", "lead__region", "lead__company")[: size + 1]
-    )
+    scores = list(queryset.select_related("lead__company")[: size + 1])
     more = len(scores) > size
     scores = scores[:size]
     calls = recent_calls([score.lead_id for score in scores])
@@ -209,11 +192,3 @@ def calls_today(user: User, *, now: dt.datetime | None = None) -> int:
     return Activity.objects.filter(
         user_id=user.pk, kind=ActivityKind.CALL, occurred_at__gte=start
     ).count()
-
-
-def lead_score_of(seller_id: int, lead_id: int) -> LeadScore | None:
-    return (
-        LeadScore.objects.filter(seller_id=seller_id, lead_id=lead_id)
-        .select_related("lead", "lead__region", "lead__company")
-        .first()
-    )

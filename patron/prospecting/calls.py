@@ -32,7 +32,9 @@ def call_log(
     """Record one call of ``by`` to ``lead``. The outcome is one of the five call outcomes; a
     next-step date needs the step itself. Nothing is written when a value is refused."""
     if outcome not in CallOutcome.values:
-        reason = _("choose an outcome: connected, no answer, meeting set, not interested or wrong person")
+        reason = _(
+            "choose an outcome: connected, no answer, meeting set, not interested or wrong person"
+        )
         raise ValidationFailed(f"outcome: {reason}", {"outcome": reason})
     note = (note or "").strip()
     next_step = (next_step or "").strip()

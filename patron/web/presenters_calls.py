@@ -93,3 +93,62 @@ def ratio(value: Fraction | float | None) -> str:
     if value is None:
         return EMPTY
     return f"{float(value):.2f}"
+
+
+def lift_rows(lifts: list[Any]) -> list[dict[str, Any]]:
+    regions = regions_by_code(lift.value for lift in lifts if lift.dimension == "territory")
+    rows = []
+    for lift in lifts:
+        split = lift.split
+        value = split.lift
+        rows.append(
+            {
+                "dimension": lift.dimension,
+                "label": TERM_LABELS.get(lift.dimension, lift.dimension),
+                "value": value_text(lift.dimension, lift.value, regions),
+                "split": split,
+                "rate_with": percent(split.rate_with),
+                "rate_without": percent(split.rate_without),
+                "lift": ratio(value),
+                "tone": ""
+                if value is None
+                else ("is-high" if value >= 1.5 else ("is-low" if value <= 0.67 else "")),
+            }
+        )
+    return rows
+
+
+def proposal_rows(proposals: list[Any]) -> list[dict[str, Any]]:
+    regions = regions_by_code(p.value for p in proposals if p.dimension == "territory")
+    return [
+        {
+            "proposal": proposal,
+            "label": TERM_LABELS.get(proposal.dimension, proposal.dimension),
+            "value": value_text(proposal.dimension, proposal.value, regions),
+            "lift": ratio(proposal.split.lift),
+            "called": proposal.split.called_with,
+        }
+        for proposal in proposals
+    ]
+
+
+def conversion_row(kind: str, line: Any) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "key": line.key,
+        "label": line.label,
+        "listed": line.listed,
+        "called": line.called,
+        "converted": line.converted,
+        "conversion": percent(line.conversion),
+        "below_goal": line.below_goal,
+    }
+
+
+def conversion_rows(report: Any) -> dict[str, list[dict[str, Any]]]:
+    return {
+        "total": [conversion_row("all", report.total)],
+        "bands": [conversion_row("band", line) for line in report.bands],
+        "teams": [conversion_row("team", line) for line in report.teams],
+        "sellers": [conversion_row("seller", item.total) for item in report.sellers],
+    }

@@ -20,14 +20,14 @@ from patron.leads.selectors import lead_get
 from patron.prospecting.call_list import (
     CallPage,
     call_list_page,
-    call_list_seller,
     call_list_sellers,
     calls_today,
 )
 from patron.prospecting.calls import call_log
+from patron.prospecting.selectors import seller_get
 from patron.web import presenters_calls as present
-from patron.web.presenters import format_count, region_name
 from patron.web.forms_calls import CallFilterForm, CallLogForm
+from patron.web.presenters import format_count, region_name
 
 
 def _user(request: HttpRequest) -> User:
@@ -58,11 +58,11 @@ def calls_view(request: HttpRequest) -> HttpResponse:
     form = CallFilterForm(request.GET or None, sellers=sellers, initial={"seller": viewer.pk})
     seller_id, filters = form.call_filter()
     try:
-        seller = call_list_seller(viewer, seller_id)
+        seller = seller_get(viewer, seller_id=seller_id)
     except NotFound:
         raise Http404("no such list") from None
     partial = request.GET.get("partial") == "1"
-    page = call_list_page(seller, filters, count=not partial)
+    page = call_list_page(viewer, seller, filters, count=not partial)
     context: dict[str, Any] = {
         "form": form,
         "seller": seller,
@@ -86,7 +86,9 @@ def call_log_view(request: HttpRequest, lead_id: int) -> JsonResponse:
     try:
         lead = lead_get(viewer, lead_id)
     except NotFound as failure:
-        return JsonResponse({"ok": False, "message": failure.message, "field_errors": {}}, status=404)
+        return JsonResponse(
+            {"ok": False, "message": failure.message, "field_errors": {}}, status=404
+        )
     form = CallLogForm(request.POST)
     if not form.is_valid():
         fields = {name: " ".join(str(e) for e in errors) for name, errors in form.errors.items()}
