@@ -9,10 +9,13 @@ li's list (profile: industries manufacturing and retail without own priority, in
 | leads  | score | industry      | trigger | called | converted                         |
 |--------|-------|---------------|---------|--------|-----------------------------------|
 | A1–A5  | 10    | manufacturing | merger  | yes    | A1 won opportunity, A2 paid order |
-| P      | 8     | manufacturing | —       | yes    | no: paid order before the lead, a cancelled one after, an open opportunity |
+| P      | 8     | manufacturing | —       | yes    | no (see below)                    |
 | B1–B30 | 5     | retail        | —       | yes    | B1 paid order on the lead's day   |
 | C1–C2  | 2     | retail        | —       | no     | —                                 |
 | O      | out of target (title)   | —       | yes    | won opportunity (not counted)     |
+
+P's company has a paid order the day before the lead, a cancelled one after, and P an open
+opportunity: none of these converts.
 
 li: listed 38, called 36, converted 3 → 1/12 (below the goal of 1 in 10).
 wu: listed 3, called 0, converted 0 → no conversion (nothing called).
@@ -157,8 +160,8 @@ def profile_for(seller: Any, *, industry_weight: int = 1, version: int = 1) -> I
     return profile
 
 
-@pytest.fixture
-def calls_world(organization: Any, team_factory: Any, user_factory: Any) -> CallsWorld:
+@pytest.fixture(name="calls_world")
+def calls_world_fixture(organization: Any, team_factory: Any, user_factory: Any) -> CallsWorld:
     east = team_factory("East 1")
     west = team_factory("West")
     manager = user_factory("boss", roles=["manager"], team=east, display_name="Wang Manager")

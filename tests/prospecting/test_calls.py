@@ -10,6 +10,7 @@ import pytest
 from patron.activities.models import Activity
 from patron.core.errors import NotFound, ValidationFailed
 from patron.core.models import AuditEvent
+from patron.leads.models import Lead
 from patron.prospecting.call_list import (
     CallFilter,
     call_list_page,
@@ -18,10 +19,9 @@ from patron.prospecting.call_list import (
     parse_cursor,
     recent_calls,
 )
-from patron.leads.models import Lead
 from patron.prospecting.calls import call_log
 from patron.prospecting.models import LeadScore
-from tests.prospecting.calls_world import CALLED_AT, CallsWorld, at, calls_world  # noqa: F401
+from tests.prospecting.calls_world import CALLED_AT, CallsWorld, at, calls_world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

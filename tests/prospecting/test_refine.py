@@ -18,7 +18,7 @@ from patron.prospecting.refine import (
     seller_proposals,
 )
 from patron.prospecting.refine_rules import Split
-from tests.prospecting.calls_world import CallsWorld, calls_world  # noqa: F401
+from tests.prospecting.calls_world import CallsWorld, calls_world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
