@@ -50,17 +50,25 @@ def _rows(page: CallPage) -> list[dict[str, Any]]:
     ]
 
 
+def requested_seller(viewer: User, value: str | None) -> User:
+    """The seller named in the query (``viewer`` when none); a list ``viewer`` may not open
+    is "not found", whether it exists or not."""
+    if not value:
+        return viewer
+    try:
+        return seller_get(viewer, seller_id=int(value))
+    except (ValueError, NotFound):
+        raise Http404("no such list") from None
+
+
 @login_required
 @require_GET
 def calls_view(request: HttpRequest) -> HttpResponse:
     viewer = _user(request)
     sellers = list(call_list_sellers(viewer))
     form = CallFilterForm(request.GET or None, sellers=sellers, initial={"seller": viewer.pk})
-    seller_id, filters = form.call_filter()
-    try:
-        seller = seller_get(viewer, seller_id=seller_id)
-    except NotFound:
-        raise Http404("no such list") from None
+    _chosen, filters = form.call_filter()
+    seller = requested_seller(viewer, request.GET.get("seller"))
     partial = request.GET.get("partial") == "1"
     page = call_list_page(viewer, seller, filters, count=not partial)
     context: dict[str, Any] = {

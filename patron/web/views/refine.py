@@ -8,14 +8,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from patron.accounts.models import User
-from patron.core.errors import DomainError, NotFound
+from patron.core.errors import DomainError
 from patron.prospecting.call_list import call_list_sellers
 from patron.prospecting.models import IcpProfile
 from patron.prospecting.refine import (
@@ -24,9 +24,9 @@ from patron.prospecting.refine import (
     seller_lifts,
     seller_proposals,
 )
-from patron.prospecting.selectors import seller_get
 from patron.web import presenters_calls as present
 from patron.web.forms_calls import AcceptProposalForm, RefineForm
+from patron.web.views.calls import requested_seller
 
 VERSIONS_SHOWN = 10
 
@@ -35,21 +35,13 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _seller(viewer: User, value: Any) -> User:
-    try:
-        return seller_get(viewer, seller_id=value)
-    except NotFound:
-        raise Http404("no such seller") from None
-
-
 @login_required
 @require_GET
 def refine_view(request: HttpRequest) -> HttpResponse:
     viewer = _user(request)
     sellers = list(call_list_sellers(viewer).select_related("team"))
     form = RefineForm(request.GET or None, sellers=sellers, initial={"seller": viewer.pk})
-    form.is_valid()
-    seller = _seller(viewer, getattr(form, "cleaned_data", {}).get("seller"))
+    seller = requested_seller(viewer, request.GET.get("seller"))
     report = conversion_report(organization=viewer.organization, sellers=sellers)
     line = next((item for item in report.sellers if item.seller.pk == seller.pk), None)
     lifts = seller_lifts(seller=seller)
@@ -76,7 +68,7 @@ def refine_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def refine_accept_view(request: HttpRequest) -> HttpResponse:
     viewer = _user(request)
-    seller = _seller(viewer, _int(request.POST.get("seller")))
+    seller = requested_seller(viewer, request.POST.get("seller"))
     target = reverse("web:refine") + f"?seller={seller.pk}"
     form = AcceptProposalForm(request.POST)
     if not form.is_valid():
@@ -95,10 +87,3 @@ def refine_accept_view(request: HttpRequest) -> HttpResponse:
             % {"number": profile.version},
         )
     return redirect(target)
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
