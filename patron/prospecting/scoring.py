@@ -1,17 +1,442 @@
-"""Set-based scoring (SPEC §5): every lead of a seller scored and ranked in SQL.
+"""Set-based scoring (SPEC §5): every lead of a seller scored and ranked in one SQL statement.
 
-The pure reference is ``rules.score_lead``; tests check both agree on random data.
+The pure reference is ``rules.score_lead``; the tests check both agree on random data. The
+small lookups are built in Python with the rules themselves (each distinct title and each
+region of the tree matched once), loaded into temporary tables, and joined to the leads:
+
+- ``prospecting_tmp_title(title, target, points)``: raw lead titles that match a target title
+  after normalisation and synonyms;
+- ``prospecting_tmp_region(region_id, code, points)``: every region inside a target territory
+  (a province includes its cities), with the best target containing it;
+- ``prospecting_tmp_trigger(lead_id, type, occurred_on, points, last_on)``: per lead, the
+  best targeted trigger within ``trigger_days`` (on the lead or its company), by a window
+  function;
+- ``prospecting_tmp_ids(id)``: the leads to re-score when only some changed.
+
+The rank is a sort key computed per row (see ``rules.rank_key``), so re-scoring a few leads
+never re-ranks the others.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from patron.companies.models import Company, Region
+from patron.core.bulk import insert_rows, is_postgres
+from patron.funnel.choices import OpportunityStatus
+from patron.funnel.models import Opportunity
+from patron.leads.models import Lead
+from patron.prospecting.models import (
+    IcpProfile,
+    LeadInvolvement,
+    LeadScore,
+    TitleSynonym,
+    TriggerEvent,
+)
+from patron.prospecting.rules import (
+    CREATED_BITS,
+    MAX_SCORE,
+    NO_TRIGGER,
+    Profile,
+    territory_match,
+    title_key,
+    title_match,
+)
+from patron.sales.models import COUNTED_STATUSES, Order
+
+TMP_TITLE = "prospecting_tmp_title"
+TMP_REGION = "prospecting_tmp_region"
+TMP_TRIGGER = "prospecting_tmp_trigger"
+TMP_IDS = "prospecting_tmp_ids"
+SCORE_COLUMNS = (
+    "organization_id",
+    "seller_id",
+    "lead_id",
+    "profile_version",
+    "in_target",
+    "out_reasons",
+    "score",
+    "industry_points",
+    "title_points",
+    "territory_points",
+    "trigger_points",
+    "won_points",
+    "reference_points",
+    "involved_points",
+    "industry",
+    "title_target",
+    "territory_target",
+    "trigger_type",
+    "trigger_on",
+    "last_trigger_on",
+    "starred",
+    "lead_created_at",
+    "rank_key",
+    "computed_at",
+)
 
 
+def today_for(organization_time_zone: str) -> dt.date:
+    from zoneinfo import ZoneInfo
+
+    return timezone.now().astimezone(ZoneInfo(organization_time_zone)).date()
+
+
+def profile_rules(profile: IcpProfile) -> Profile:
+    """The rules' view of a stored profile (title targets keyed by canonical title key)."""
+    synonyms = synonym_map(profile.organization_id)
+    targets: dict[str, dict[str, Any]] = {
+        "industry": {},
+        "title": {},
+        "territory": {},
+        "trigger": {},
+    }
+    for target in profile.targets.order_by("id"):
+        if target.dimension == "title":
+            key = title_key(target.value, synonyms)
+            if key and key not in targets["title"]:
+                targets["title"][key] = (target.value, target.priority)
+        else:
+            targets[target.dimension][target.value] = target.priority
+    return Profile(
+        weights={
+            "industry": profile.industry_weight,
+            "title": profile.title_weight,
+            "territory": profile.territory_weight,
+            "trigger": profile.trigger_weight,
+        },
+        industries=targets["industry"],
+        titles=targets["title"],
+        territories=targets["territory"],
+        triggers=targets["trigger"],
+        trigger_days=profile.trigger_days,
+    )
+
+
+def synonym_map(organization_id: int) -> dict[str, str]:
+    return dict(
+        TitleSynonym.objects.filter(organization_id=organization_id).values_list(
+            "variant_key", "canonical_key"
+        )
+    )
+
+
+def region_chains() -> dict[int, tuple[str, ...]]:
+    """Every region's code followed by its ancestors' codes (the tree is small)."""
+    rows = {
+        pk: (code, parent)
+        for pk, code, parent in Region.objects.values_list("id", "code", "parent_id")
+    }
+    chains: dict[int, tuple[str, ...]] = {}
+    for pk in rows:
+        chain: list[str] = []
+        seen: set[int] = set()
+        current: int | None = pk
+        while current is not None and current not in seen and current in rows:
+            seen.add(current)
+            chain.append(rows[current][0])
+            current = rows[current][1]
+        chains[pk] = tuple(chain)
+    return chains
+
+
+def seller_won_industries(seller_id: int) -> set[str]:
+    """Industries of the companies this seller won an order (paid or open) or an
+    opportunity from (as its AE owner or its source SDR)."""
+    ordered = Order.objects.filter(seller_id=seller_id, status__in=COUNTED_STATUSES).values_list(
+        "company__industry", flat=True
+    )
+    won = (
+        Opportunity.objects.filter(status=OpportunityStatus.WON, company__isnull=False)
+        .filter(Q(owner_id=seller_id) | Q(source_sdr_id=seller_id))
+        .values_list("company__industry", flat=True)
+    )
+    return {value for value in [*ordered.distinct(), *won.distinct()] if value}
+
+
+def reference_industries(organization_id: int) -> set[str]:
+    return {
+        value
+        for value in Company.objects.filter(organization_id=organization_id, is_reference=True)
+        .values_list("industry", flat=True)
+        .distinct()
+        if value
+    }
+
+
+# --- SQL helpers --------------------------------------------------------------------------
+
+
+def _execute(sql: str, params: Sequence[Any] = ()) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _temp_table(name: str, columns: str) -> None:
+    _execute(f"DROP TABLE IF EXISTS {name}")
+    _execute(f"CREATE TEMPORARY TABLE {name} ({columns})")
+
+
+def _drop_temp(*names: str) -> None:
+    for name in names:
+        _execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _date(value: dt.date) -> Any:
+    return connection.ops.adapt_datefield_value(value)
+
+
+def _case(column: str, mapping: dict[str, int], default: str = "NULL") -> tuple[str, list[Any]]:
+    if not mapping:
+        return default, []
+    whens = " ".join("WHEN %s THEN %s" for _ in mapping)
+    params: list[Any] = []
+    for value, points in mapping.items():
+        params.extend([value, points])
+    return f"CASE {column} {whens} ELSE {default} END", params
+
+
+def _in_list(column: str, values: Iterable[str]) -> tuple[str, list[Any]]:
+    items = sorted(values)
+    if not items:
+        return "0", []
+    return f"CASE WHEN {column} IN ({', '.join(['%s'] * len(items))}) THEN 1 ELSE 0 END", items
+
+
+def _day_number(column: str) -> str:
+    if is_postgres():
+        return f"({column} - DATE '1970-01-01')"
+    return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
+
+
+def _epoch_seconds(column: str) -> str:
+    if is_postgres():
+        return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"
+    return f"CAST(strftime('%%s', {column}) AS INTEGER)"
+
+
+# --- lookups --------------------------------------------------------------------------------
+
+
+def _lead_filter(seller_id: int, restricted: bool) -> tuple[str, list[Any]]:
+    sql = "l.owner_id = %s"
+    if restricted:
+        sql += f" AND l.id IN (SELECT id FROM {TMP_IDS})"
+    return sql, [seller_id]
+
+
+def _load_titles(profile: Profile, synonyms: dict[str, str], where: str, params: list[Any]) -> None:
+    _temp_table(TMP_TITLE, "title varchar(150) PRIMARY KEY, target varchar(150), points smallint")
+    if not profile.titles:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT l.title FROM {Lead._meta.db_table} l WHERE {where}", params
+        )
+        titles = [row[0] for row in cursor.fetchall()]
+    rows = []
+    for title in titles:
+        match = title_match(profile, title_key(title, synonyms))
+        if match is not None:
+            rows.append((title, match[0], match[1]))
+    insert_rows(TMP_TITLE, ("title", "target", "points"), rows)
+
+
+def _load_regions(profile: Profile) -> None:
+    _temp_table(TMP_REGION, "region_id bigint PRIMARY KEY, code varchar(32), points smallint")
+    if not profile.territories:
+        return
+    rows = []
+    for region_id, chain in region_chains().items():
+        match = territory_match(profile, chain)
+        if match is not None:
+            rows.append((region_id, match[0], match[1]))
+    insert_rows(TMP_REGION, ("region_id", "code", "points"), rows)
+
+
+def _load_triggers(profile: Profile, today: dt.date, where: str, params: list[Any]) -> None:
+    _temp_table(
+        TMP_TRIGGER,
+        "lead_id bigint PRIMARY KEY, type varchar(32), occurred_on date, points smallint,"
+        " last_on date",
+    )
+    if not profile.triggers:
+        return
+    priorities = {kind: profile.priority("trigger", own) for kind, own in profile.triggers.items()}
+    points_sql, points_params = _case("e.type", priorities, default="0")
+    kinds = sorted(priorities)
+    since, until = _date(today - dt.timedelta(days=profile.trigger_days)), _date(today)
+    events = TriggerEvent._meta.db_table
+    leads = Lead._meta.db_table
+    window = f"e.type IN ({', '.join(['%s'] * len(kinds))}) AND e.occurred_on BETWEEN %s AND %s"
+    window_params = [*kinds, since, until]
+    matched = (
+        f"SELECT l.id AS lead_id, e.type AS type, e.occurred_on AS occurred_on,"
+        f" {points_sql} AS points FROM {leads} l JOIN {events} e ON e.lead_id = l.id"
+        f" WHERE {where} AND {window}"
+        f" UNION ALL"
+        f" SELECT l.id, e.type, e.occurred_on, {points_sql} FROM {leads} l"
+        f" JOIN {events} e ON e.company_id = l.company_id"
+        f" WHERE {where} AND {window}"
+    )
+    matched_params = [
+        *points_params,
+        *params,
+        *window_params,
+        *points_params,
+        *params,
+        *window_params,
+    ]
+    ranked = (
+        "SELECT lead_id, type, occurred_on, points,"
+        " ROW_NUMBER() OVER (PARTITION BY lead_id ORDER BY points DESC, occurred_on DESC,"
+        " type ASC) AS position,"
+        " MAX(occurred_on) OVER (PARTITION BY lead_id) AS last_on"
+        f" FROM ({matched}) m"
+    )
+    _execute(
+        f"INSERT INTO {TMP_TRIGGER} (lead_id, type, occurred_on, points, last_on)"
+        f" SELECT lead_id, type, occurred_on, points, last_on FROM ({ranked}) r"
+        " WHERE position = 1",
+        matched_params,
+    )
+
+
+# --- the scoring statement ------------------------------------------------------------------
+
+
+def _insert_scores(
+    *,
+    profile: IcpProfile,
+    rules: Profile,
+    where: str,
+    params: list[Any],
+    now: dt.datetime,
+) -> int:
+    industries = {value: rules.priority("industry", own) for value, own in rules.industries.items()}
+    industry_sql, industry_params = _case("l.industry", industries)
+    won_sql, won_params = _in_list("l.industry", seller_won_industries(profile.seller_id))
+    reference_sql, reference_params = _in_list(
+        "l.industry", reference_industries(profile.organization_id)
+    )
+    leads = Lead._meta.db_table
+    inner = (
+        f"SELECT l.id AS lead_id, l.industry AS industry, {industry_sql} AS industry_match,"
+        " tt.target AS title_target, tt.points AS title_match,"
+        " tr.code AS territory_target, tr.points AS territory_match,"
+        " tg.type AS trigger_type, tg.occurred_on AS trigger_on, tg.points AS trigger_points,"
+        " tg.last_on AS last_trigger_on,"
+        f" {won_sql} AS won_points, {reference_sql} AS reference_points,"
+        " CASE WHEN i.id IS NULL THEN 0 ELSE 2 END AS involved_points,"
+        " l.created_at AS lead_created_at"
+        f" FROM {leads} l"
+        f" LEFT JOIN {TMP_TITLE} tt ON tt.title = l.title"
+        f" LEFT JOIN {TMP_REGION} tr ON tr.region_id = l.region_id"
+        f" LEFT JOIN {TMP_TRIGGER} tg ON tg.lead_id = l.id"
+        f" LEFT JOIN {LeadInvolvement._meta.db_table} i ON i.lead_id = l.id AND i.seller_id = %s"
+        f" WHERE {where}"
+    )
+    inner_params = [
+        *industry_params,
+        *won_params,
+        *reference_params,
+        profile.seller_id,
+        *params,
+    ]
+    out_industry = "industry_match IS NULL" if rules.industries else "1 = 0"
+    out_title = "title_match IS NULL" if rules.titles else "1 = 0"
+    out_territory = "territory_match IS NULL" if rules.territories else "1 = 0"
+    points = (
+        "COALESCE(industry_match, 0) + COALESCE(title_match, 0) + COALESCE(territory_match, 0)"
+        " + COALESCE(trigger_points, 0) + won_points + reference_points + involved_points"
+    )
+    scored = (
+        "SELECT a.*,"
+        f" CASE WHEN ({out_industry}) OR ({out_title}) OR ({out_territory}) THEN 0 ELSE 1 END"
+        " AS in_target,"
+        f" RTRIM(CASE WHEN {out_industry} THEN 'industry,' ELSE '' END"
+        f" || CASE WHEN {out_title} THEN 'title,' ELSE '' END"
+        f" || CASE WHEN {out_territory} THEN 'territory,' ELSE '' END, ',') AS out_reasons,"
+        f" {points} AS score"
+        f" FROM ({inner}) a"
+    )
+    trigger_part = (
+        f"CASE WHEN last_trigger_on IS NULL THEN {NO_TRIGGER}"
+        f" ELSE {NO_TRIGGER} - {_day_number('last_trigger_on')} END"
+    )
+    rank_sql = (
+        f"({MAX_SCORE} - score) * {1 << 56} + ({trigger_part}) * {1 << CREATED_BITS}"
+        f" + {_epoch_seconds('lead_created_at')}"
+    )
+    select = (
+        "SELECT %s, %s, lead_id, %s,"
+        f" CASE WHEN in_target = 1 THEN {_true()} ELSE {_false()} END, out_reasons, score,"
+        " COALESCE(industry_match, 0), COALESCE(title_match, 0), COALESCE(territory_match, 0),"
+        " COALESCE(trigger_points, 0), won_points, reference_points, involved_points,"
+        " industry, COALESCE(title_target, ''), COALESCE(territory_target, ''),"
+        " COALESCE(trigger_type, ''), trigger_on, last_trigger_on,"
+        f" CASE WHEN last_trigger_on IS NULL THEN {_false()} ELSE {_true()} END,"
+        f" lead_created_at, {rank_sql}, %s"
+        f" FROM ({scored}) s"
+    )
+    # the SELECT list's parameters come before the FROM's
+    select_params = [
+        profile.organization_id,
+        profile.seller_id,
+        profile.version,
+        connection.ops.adapt_datetimefield_value(now),
+        *inner_params,
+    ]
+    columns = ", ".join(SCORE_COLUMNS)
+    return _execute(f"INSERT INTO {LeadScore._meta.db_table} ({columns}) {select}", select_params)
+
+
+def _true() -> str:
+    return "TRUE" if is_postgres() else "1"
+
+
+def _false() -> str:
+    return "FALSE" if is_postgres() else "0"
+
+
+def _score(profile: IcpProfile, today: dt.date, restricted: bool) -> int:
+    synonyms = synonym_map(profile.organization_id)
+    rules = profile_rules(profile)
+    where, params = _lead_filter(profile.seller_id, restricted)
+    _load_titles(rules, synonyms, where, params)
+    _load_regions(rules)
+    _load_triggers(rules, today, where, params)
+    try:
+        return _insert_scores(
+            profile=profile, rules=rules, where=where, params=params, now=timezone.now()
+        )
+    finally:
+        _drop_temp(TMP_TITLE, TMP_REGION, TMP_TRIGGER)
+
+
+def _today(profile_or_org_tz: str, today: dt.date | None) -> dt.date:
+    return today if today is not None else today_for(profile_or_org_tz)
+
+
+@transaction.atomic
 def score_seller(*, seller_id: int, today: dt.date | None = None) -> int:
-    raise NotImplementedError
+    """Score and rank every lead owned by the seller (their whole list, rewritten)."""
+    _execute(f"DELETE FROM {LeadScore._meta.db_table} WHERE seller_id = %s", [seller_id])
+    profile = IcpProfile.objects.select_related("organization").filter(seller_id=seller_id).first()
+    if profile is None:
+        return 0
+    return _score(profile, _today(profile.organization.time_zone, today), restricted=False)
 
 
+@transaction.atomic
 def rescore(
     *,
     organization_id: int,
@@ -19,4 +444,39 @@ def rescore(
     seller_ids: list[int] | None = None,
     today: dt.date | None = None,
 ) -> int:
-    raise NotImplementedError
+    """Re-score whole lists (``seller_ids``) and single leads (``lead_ids``, on the list of
+    whoever owns each lead now; a lead that changed owner leaves the old list)."""
+    count = 0
+    done: set[int] = set()
+    for seller_id in sorted(set(seller_ids or ())):
+        count += score_seller(seller_id=seller_id, today=today)
+        done.add(seller_id)
+    if not lead_ids:
+        return count
+    _temp_table(TMP_IDS, "id bigint PRIMARY KEY")
+    try:
+        insert_rows(TMP_IDS, ("id",), ((lead_id,) for lead_id in sorted(set(lead_ids))))
+        _execute(
+            f"DELETE FROM {LeadScore._meta.db_table} WHERE lead_id IN (SELECT id FROM {TMP_IDS})"
+            + (f" AND seller_id NOT IN ({', '.join(str(pk) for pk in done)})" if done else "")
+        )
+        owners = set(
+            Lead.objects.filter(
+                organization_id=organization_id, id__in=_ids_subquery(), owner__isnull=False
+            )
+            .exclude(owner_id__in=done)
+            .values_list("owner_id", flat=True)
+            .distinct()
+        )
+        profiles = IcpProfile.objects.select_related("organization").filter(
+            organization_id=organization_id, seller_id__in=owners
+        )
+        for profile in profiles:
+            count += _score(profile, _today(profile.organization.time_zone, today), restricted=True)
+    finally:
+        _drop_temp(TMP_IDS)
+    return count
+
+
+def _ids_subquery() -> Any:
+    return RawSQL(f"SELECT id FROM {TMP_IDS}", [])  # noqa: S611 - a constant table name

@@ -1,0 +1,169 @@
+"""The set-based SQL scorer and the pure rules agree, on hand-made and on random data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+import pytest
+
+from patron.prospecting import scoring, services
+from patron.prospecting.models import LeadScore
+from patron.prospecting.rules import LeadFacts, rank_key, score_lead, title_key
+from tests.prospecting.conftest import TODAY
+
+INDUSTRIES = ["manufacturing", "retail", "software", "finance", "logistics", ""]
+TITLES = [
+    "CIO",
+    "首席信息官",
+    "Chief Information Officer",
+    "IT经理",
+    "ＩＴ　Manager",
+    "it-manager",
+    "Sales rep",
+    "采购经理",
+    "",
+    "Purchasing Manager",
+]
+TRIGGERS = ["merger", "funding", "expansion", "tender", "new_executive"]
+
+
+def _facts(lead: Any, seller: Any) -> LeadFacts:
+    from patron.companies.models import Company
+    from patron.prospecting.models import LeadInvolvement, TriggerEvent
+
+    chains = scoring.region_chains()
+    synonyms = scoring.synonym_map(lead.organization_id)
+    events = TriggerEvent.objects.filter(lead=lead)
+    if lead.company_id is not None:
+        events = events | TriggerEvent.objects.filter(company_id=lead.company_id)
+    won = scoring.seller_won_industries(seller.pk)
+    references = set(Company.objects.filter(is_reference=True).values_list("industry", flat=True))
+    return LeadFacts(
+        lead_id=lead.pk,
+        created_at=lead.created_at,
+        industry=lead.industry,
+        title_key=title_key(lead.title, synonyms),
+        region_chain=chains.get(lead.region_id, ()),
+        triggers=[(event.type, event.occurred_on) for event in events],
+        seller_won_in_industry=lead.industry in won,
+        reference_in_industry=lead.industry in references,
+        involved=LeadInvolvement.objects.filter(seller=seller, lead=lead).exists(),
+    )
+
+
+def _assert_agree(seller: Any, leads: list[Any]) -> None:
+    from patron.prospecting.models import IcpProfile
+
+    profile = IcpProfile.objects.get(seller=seller)
+    rules = scoring.profile_rules(profile)
+    stored = {row.lead_id: row for row in LeadScore.objects.filter(seller=seller)}
+    assert set(stored) == {lead.pk for lead in leads}
+    for lead in leads:
+        expected = score_lead(rules, _facts(lead, seller), TODAY)
+        row = stored[lead.pk]
+        got = (
+            row.in_target,
+            tuple(row.out_reason_list),
+            row.score,
+            row.industry_points,
+            row.title_points,
+            row.territory_points,
+            row.trigger_points,
+            row.won_points,
+            row.reference_points,
+            row.involved_points,
+            row.title_target,
+            row.territory_target,
+            row.trigger_type,
+            row.trigger_on,
+            row.last_trigger_on,
+            row.starred,
+        )
+        want = (
+            expected.in_target,
+            expected.out_reasons,
+            expected.score,
+            expected.industry_points,
+            expected.title_points,
+            expected.territory_points,
+            expected.trigger_points,
+            expected.won_points,
+            expected.reference_points,
+            expected.involved_points,
+            expected.title_target,
+            expected.territory_target,
+            expected.trigger_type,
+            expected.trigger_on,
+            expected.last_trigger_on,
+            expected.starred,
+        )
+        assert got == want
+        assert row.rank_key == rank_key(expected.score, expected.last_trigger_on, lead.created_at)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_sql_scorer_agrees_with_pure_rules_on_random_data(
+    seed, organization, regions, seller, user_factory, lead_factory, company_factory
+):
+    from patron.funnel.models import Opportunity  # noqa: F401
+    from patron.prospecting.models import LeadInvolvement, TriggerEvent
+    from patron.sales.models import Order
+
+    rng = random.Random(seed)
+    services.synonyms_seed(organization=organization)
+    region_list = [None, *regions.values()]
+    companies = [
+        company_factory(industry=rng.choice(INDUSTRIES), is_reference=rng.random() < 0.2)
+        for _ in range(8)
+    ]
+    Order.objects.create(
+        organization=organization,
+        external_id="O1",
+        company=companies[0],
+        order_date=dt.date(2026, 1, 5),
+        seller=seller,
+        status="paid",
+    )
+    leads = [
+        lead_factory(
+            owner=seller,
+            industry=rng.choice(INDUSTRIES),
+            title=rng.choice(TITLES),
+            region=rng.choice(region_list),
+            company=rng.choice([None, *companies]),
+        )
+        for _ in range(60)
+    ]
+    for _ in range(40):
+        TriggerEvent.objects.create(
+            organization=organization,
+            company=rng.choice(companies) if rng.random() < 0.5 else None,
+            lead=rng.choice(leads) if rng.random() < 0.6 else leads[0],
+            type=rng.choice(TRIGGERS),
+            occurred_on=TODAY - dt.timedelta(days=rng.randint(-3, 130)),
+        )
+    for lead in rng.sample(leads, 6):
+        LeadInvolvement.objects.create(organization=organization, seller=seller, lead=lead)
+    pick = lambda values, k: [(v, rng.choice([None, 0, 1, 2])) for v in rng.sample(values, k)]  # noqa: E731
+    services.profile_save(
+        seller=seller,
+        weights={name: rng.randint(0, 2) for name in ("industry", "title", "territory", "trigger")},
+        targets={
+            "industry": pick(INDUSTRIES[:5], rng.randint(0, 3)),
+            "title": pick(["CIO", "IT manager", "Purchasing manager"], rng.randint(0, 3)),
+            "territory": pick(["JS", "SH", "JS-SZ", "GD", "CN"], rng.randint(0, 3)),
+            "trigger": pick(TRIGGERS, rng.randint(0, 4)),
+        },
+        trigger_days=rng.choice([30, 60, 90]),
+        rescore=False,
+    )
+    assert services.score_seller(seller=seller, today=TODAY) == 60
+    _assert_agree(seller, leads)
+    # a partial re-score of a few leads gives the same rows
+    LeadScore.objects.filter(lead__in=leads[:5]).delete()
+    services.leads_rescore(
+        organization=organization, lead_ids=[lead.pk for lead in leads[:5]], today=TODAY
+    )
+    _assert_agree(seller, leads)
