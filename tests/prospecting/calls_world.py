@@ -211,3 +211,16 @@ def calls_world_fixture(organization: Any, team_factory: Any, user_factory: Any)
     for n in range(1, 4):
         world.score(world.lead(f"W{n}", wu, industry="retail"), wu, 4)
     return world
+
+
+@pytest.fixture(name="calls_api")
+def calls_api_fixture(db: None) -> Any:
+    """``calls_api(user)`` → an API client with a fresh token of ``user``."""
+    from patron.accounts.services import api_token_create
+    from tests.api.conftest import ApiClient
+
+    def make(user: Any) -> ApiClient:
+        _token, raw = api_token_create(user=user, name="tests")
+        return ApiClient(raw)
+
+    return make
