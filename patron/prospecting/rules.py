@@ -195,21 +195,26 @@ def score_lead(profile: Profile, lead: LeadFacts, today: dt.date) -> ScoreResult
     )
 
 
-# rank_key layout (ascending = list order), 62 bits:
-#   (12 - score) << 56 | (2**18 - 1 - days of latest trigger, or 2**18 - 1) << 38 | created s
+# rank_key layout (ascending = list order): (12 - score) << 18 | trigger part, where the
+# trigger part is 2**18 - 1 - the day number (since 1970) of the latest trigger, or 2**18 - 1
+# without one. The list orders by (rank_key, lead created at, lead id).
 TRIGGER_BITS = 18
-CREATED_BITS = 38
 NO_TRIGGER = (1 << TRIGGER_BITS) - 1
 
 
-def rank_key(score: int, last_trigger_on: dt.date | None, created_at: dt.datetime) -> int:
-    """Highest score first, ties by most recent trigger (none last), then oldest lead."""
+def rank_key(score: int, last_trigger_on: dt.date | None) -> int:
+    """Highest score first, then the most recent trigger (none last)."""
     trigger_part = NO_TRIGGER
     if last_trigger_on is not None:
         trigger_part = NO_TRIGGER - min(max((last_trigger_on - EPOCH).days, 0), NO_TRIGGER - 1)
-    seconds = int(created_at.timestamp())
-    seconds = min(max(seconds, 0), (1 << CREATED_BITS) - 1)
-    return ((MAX_SCORE - score) << 56) | (trigger_part << CREATED_BITS) | seconds
+    return ((MAX_SCORE - score) << TRIGGER_BITS) | trigger_part
+
+
+def rank_order(
+    score: int, last_trigger_on: dt.date | None, created_at: dt.datetime, lead_id: int
+) -> tuple[int, dt.datetime, int]:
+    """The full sort key of a lead on its list (ties by most recent trigger, then oldest lead)."""
+    return rank_key(score, last_trigger_on), created_at, lead_id
 
 
 def breakdown_terms(row: Any) -> list[dict[str, Any]]:

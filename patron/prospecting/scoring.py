@@ -41,9 +41,10 @@ from patron.prospecting.models import (
     TriggerEvent,
 )
 from patron.prospecting.rules import (
-    CREATED_BITS,
     MAX_SCORE,
     NO_TRIGGER,
+    TRIGGER_BITS,
+    LeadFacts,
     Profile,
     territory_match,
     title_key,
@@ -55,6 +56,7 @@ TMP_TITLE = "prospecting_tmp_title"
 TMP_REGION = "prospecting_tmp_region"
 TMP_TRIGGER = "prospecting_tmp_trigger"
 TMP_IDS = "prospecting_tmp_ids"
+TMP_INDUSTRY = "prospecting_tmp_industry"
 SCORE_COLUMNS = (
     "organization_id",
     "seller_id",
@@ -181,8 +183,10 @@ def _execute(sql: str, params: Sequence[Any] = ()) -> int:
 
 
 def _temp_table(name: str, columns: str) -> None:
+    """A temporary lookup table keyed by its first column (a clustered key on SQLite)."""
     _execute(f"DROP TABLE IF EXISTS {name}")
-    _execute(f"CREATE TEMPORARY TABLE {name} ({columns})")
+    clustered = "" if is_postgres() else " WITHOUT ROWID"
+    _execute(f"CREATE TEMPORARY TABLE {name} ({columns}){clustered}")
 
 
 def _drop_temp(*names: str) -> None:
@@ -215,12 +219,6 @@ def _day_number(column: str) -> str:
     if is_postgres():
         return f"({column} - DATE '1970-01-01')"
     return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
-
-
-def _epoch_seconds(column: str) -> str:
-    if is_postgres():
-        return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"
-    return f"CAST(strftime('%%s', {column}) AS INTEGER)"
 
 
 # --- lookups --------------------------------------------------------------------------------
@@ -313,7 +311,49 @@ def _load_triggers(profile: Profile, today: dt.date, where: str, params: list[An
 # --- the scoring statement ------------------------------------------------------------------
 
 
-def _insert_scores(
+def _load_industries(profile: IcpProfile, rules: Profile) -> None:
+    """One row per industry that is targeted, or won by the seller, or has a reference."""
+    _temp_table(
+        TMP_INDUSTRY,
+        "industry varchar(32) PRIMARY KEY, points smallint, won smallint, reference smallint",
+    )
+    targeted = {value: rules.priority("industry", own) for value, own in rules.industries.items()}
+    won = seller_won_industries(profile.seller_id)
+    references = reference_industries(profile.organization_id)
+    rows = [
+        (industry, targeted.get(industry), int(industry in won), int(industry in references))
+        for industry in sorted(set(targeted) | won | references)
+        if industry
+    ]
+    insert_rows(TMP_INDUSTRY, ("industry", "points", "won", "reference"), rows)
+
+
+# the columns an upsert rewrites; a row whose values are all unchanged is not written
+UPSERT_COMPARED = (
+    "seller_id",
+    "in_target",
+    "out_reasons",
+    "score",
+    "industry_points",
+    "title_points",
+    "territory_points",
+    "trigger_points",
+    "won_points",
+    "reference_points",
+    "involved_points",
+    "industry",
+    "title_target",
+    "territory_target",
+    "trigger_type",
+    "trigger_on",
+    "last_trigger_on",
+    "starred",
+    "lead_created_at",
+    "rank_key",
+)
+
+
+def _upsert_scores(
     *,
     profile: IcpProfile,
     rules: Profile,
@@ -321,36 +361,26 @@ def _insert_scores(
     params: list[Any],
     now: dt.datetime,
 ) -> int:
-    industries = {value: rules.priority("industry", own) for value, own in rules.industries.items()}
-    industry_sql, industry_params = _case("l.industry", industries)
-    won_sql, won_params = _in_list("l.industry", seller_won_industries(profile.seller_id))
-    reference_sql, reference_params = _in_list(
-        "l.industry", reference_industries(profile.organization_id)
-    )
+    """Write the scores of the leads ``where`` selects: new rows are inserted, changed rows
+    updated, unchanged rows left alone (so a small change writes little)."""
     leads = Lead._meta.db_table
     inner = (
-        f"SELECT l.id AS lead_id, l.industry AS industry, {industry_sql} AS industry_match,"
+        "SELECT l.id AS lead_id, l.industry AS industry, ti.points AS industry_match,"
         " tt.target AS title_target, tt.points AS title_match,"
         " tr.code AS territory_target, tr.points AS territory_match,"
         " tg.type AS trigger_type, tg.occurred_on AS trigger_on, tg.points AS trigger_points,"
         " tg.last_on AS last_trigger_on,"
-        f" {won_sql} AS won_points, {reference_sql} AS reference_points,"
+        " COALESCE(ti.won, 0) AS won_points, COALESCE(ti.reference, 0) AS reference_points,"
         " CASE WHEN i.id IS NULL THEN 0 ELSE 2 END AS involved_points,"
         " l.created_at AS lead_created_at"
         f" FROM {leads} l"
+        f" LEFT JOIN {TMP_INDUSTRY} ti ON ti.industry = l.industry"
         f" LEFT JOIN {TMP_TITLE} tt ON tt.title = l.title"
         f" LEFT JOIN {TMP_REGION} tr ON tr.region_id = l.region_id"
         f" LEFT JOIN {TMP_TRIGGER} tg ON tg.lead_id = l.id"
         f" LEFT JOIN {LeadInvolvement._meta.db_table} i ON i.lead_id = l.id AND i.seller_id = %s"
         f" WHERE {where}"
     )
-    inner_params = [
-        *industry_params,
-        *won_params,
-        *reference_params,
-        profile.seller_id,
-        *params,
-    ]
     out_industry = "industry_match IS NULL" if rules.industries else "1 = 0"
     out_title = "title_match IS NULL" if rules.titles else "1 = 0"
     out_territory = "territory_match IS NULL" if rules.territories else "1 = 0"
@@ -372,10 +402,7 @@ def _insert_scores(
         f"CASE WHEN last_trigger_on IS NULL THEN {NO_TRIGGER}"
         f" ELSE {NO_TRIGGER} - {_day_number('last_trigger_on')} END"
     )
-    rank_sql = (
-        f"({MAX_SCORE} - score) * {1 << 56} + ({trigger_part}) * {1 << CREATED_BITS}"
-        f" + {_epoch_seconds('lead_created_at')}"
-    )
+    rank_sql = f"({MAX_SCORE} - score) * {1 << TRIGGER_BITS} + ({trigger_part})"
     select = (
         "SELECT %s, %s, lead_id, %s,"
         f" CASE WHEN in_target = 1 THEN {_true()} ELSE {_false()} END, out_reasons, score,"
@@ -385,7 +412,7 @@ def _insert_scores(
         " COALESCE(trigger_type, ''), trigger_on, last_trigger_on,"
         f" CASE WHEN last_trigger_on IS NULL THEN {_false()} ELSE {_true()} END,"
         f" lead_created_at, {rank_sql}, %s"
-        f" FROM ({scored}) s"
+        f" FROM ({scored}) s WHERE 1 = 1"
     )
     # the SELECT list's parameters come before the FROM's
     select_params = [
@@ -393,10 +420,23 @@ def _insert_scores(
         profile.seller_id,
         profile.version,
         connection.ops.adapt_datetimefield_value(now),
-        *inner_params,
+        profile.seller_id,
+        *params,
     ]
+    table = LeadScore._meta.db_table
     columns = ", ".join(SCORE_COLUMNS)
-    return _execute(f"INSERT INTO {LeadScore._meta.db_table} ({columns}) {select}", select_params)
+    updates = ", ".join(
+        f"{column} = excluded.{column}"
+        for column in (*UPSERT_COMPARED, "profile_version", "computed_at")
+    )
+    changed = " OR ".join(
+        f"{table}.{column} IS DISTINCT FROM excluded.{column}" for column in UPSERT_COMPARED
+    )
+    return _execute(
+        f"INSERT INTO {table} ({columns}) {select}"
+        f" ON CONFLICT (lead_id) DO UPDATE SET {updates} WHERE {changed}",
+        select_params,
+    )
 
 
 def _true() -> str:
@@ -414,12 +454,13 @@ def _score(profile: IcpProfile, today: dt.date, restricted: bool) -> int:
     _load_titles(rules, synonyms, where, params)
     _load_regions(rules)
     _load_triggers(rules, today, where, params)
+    _load_industries(profile, rules)
     try:
-        return _insert_scores(
+        return _upsert_scores(
             profile=profile, rules=rules, where=where, params=params, now=timezone.now()
         )
     finally:
-        _drop_temp(TMP_TITLE, TMP_REGION, TMP_TRIGGER)
+        _drop_temp(TMP_TITLE, TMP_REGION, TMP_TRIGGER, TMP_INDUSTRY)
 
 
 def _today(profile_or_org_tz: str, today: dt.date | None) -> dt.date:
@@ -428,11 +469,18 @@ def _today(profile_or_org_tz: str, today: dt.date | None) -> dt.date:
 
 @transaction.atomic
 def score_seller(*, seller_id: int, today: dt.date | None = None) -> int:
-    """Score and rank every lead owned by the seller (their whole list, rewritten)."""
-    _execute(f"DELETE FROM {LeadScore._meta.db_table} WHERE seller_id = %s", [seller_id])
+    """Score and rank every lead owned by the seller; returns the number of rows written
+    (inserted or changed: unchanged scores are not rewritten)."""
+    table = LeadScore._meta.db_table
     profile = IcpProfile.objects.select_related("organization").filter(seller_id=seller_id).first()
     if profile is None:
-        return 0
+        return _execute(f"DELETE FROM {table} WHERE seller_id = %s", [seller_id])
+    # leads that left the seller without a re-score of their own
+    _execute(
+        f"DELETE FROM {table} WHERE seller_id = %s AND NOT EXISTS (SELECT 1 FROM"
+        f" {Lead._meta.db_table} l WHERE l.id = {table}.lead_id AND l.owner_id = %s)",
+        [seller_id, seller_id],
+    )
     return _score(profile, _today(profile.organization.time_zone, today), restricted=False)
 
 
@@ -456,9 +504,12 @@ def rescore(
     _temp_table(TMP_IDS, "id bigint PRIMARY KEY")
     try:
         insert_rows(TMP_IDS, ("id",), ((lead_id,) for lead_id in sorted(set(lead_ids))))
+        # leads now owned by nobody, or by someone without a profile, leave every list
         _execute(
-            f"DELETE FROM {LeadScore._meta.db_table} WHERE lead_id IN (SELECT id FROM {TMP_IDS})"
-            + (f" AND seller_id NOT IN ({', '.join(str(pk) for pk in done)})" if done else "")
+            f"DELETE FROM {LeadScore._meta.db_table} WHERE lead_id IN (SELECT t.id FROM"
+            f" {TMP_IDS} t LEFT JOIN {Lead._meta.db_table} l ON l.id = t.id"
+            " WHERE l.owner_id IS NULL OR l.owner_id NOT IN"
+            f" (SELECT seller_id FROM {IcpProfile._meta.db_table}))"
         )
         owners = set(
             Lead.objects.filter(
@@ -480,3 +531,42 @@ def rescore(
 
 def _ids_subquery() -> Any:
     return RawSQL(f"SELECT id FROM {TMP_IDS}", [])  # noqa: S611 - a constant table name
+
+
+def reference_facts(*, seller_id: int, lead_ids: Sequence[int]) -> list[LeadFacts]:
+    """The rules' inputs for a few leads, read one by one through the ORM: the independent
+    path the tests and the benchmark check the SQL against (never used on a hot path)."""
+    leads = list(Lead.objects.filter(id__in=lead_ids).order_by("id"))
+    if not leads:
+        return []
+    organization_id = leads[0].organization_id
+    chains = region_chains()
+    synonyms = synonym_map(organization_id)
+    won = seller_won_industries(seller_id)
+    references = reference_industries(organization_id)
+    involved = set(
+        LeadInvolvement.objects.filter(seller_id=seller_id, lead_id__in=lead_ids).values_list(
+            "lead_id", flat=True
+        )
+    )
+    facts = []
+    for lead in leads:
+        events = TriggerEvent.objects.filter(
+            Q(lead_id=lead.pk) | Q(company_id=lead.company_id)
+            if lead.company_id is not None
+            else Q(lead_id=lead.pk)
+        )
+        facts.append(
+            LeadFacts(
+                lead_id=lead.pk,
+                created_at=lead.created_at,
+                industry=lead.industry,
+                title_key=title_key(lead.title, synonyms),
+                region_chain=chains.get(lead.region_id, ()) if lead.region_id else (),
+                triggers=[(event.type, event.occurred_on) for event in events],
+                seller_won_in_industry=lead.industry in won,
+                reference_in_industry=lead.industry in references,
+                involved=lead.pk in involved,
+            )
+        )
+    return facts

@@ -13,7 +13,7 @@ from patron.companies.models import Region
 from patron.companies.selectors import region_descendant_ids
 from patron.core.errors import NotFound
 from patron.leads.selectors import lead_scope, managed_team_ids
-from patron.prospecting.models import IcpProfile, LeadScore, TitleSynonym, TriggerEvent
+from patron.prospecting.models import RANK_ORDER, IcpProfile, LeadScore, TitleSynonym, TriggerEvent
 
 
 @dataclass(frozen=True)
@@ -92,13 +92,19 @@ def score_list(
             | Q(lead__contact_name__icontains=term)
             | Q(lead__title__icontains=term)
         )
-    return queryset.select_related("lead", "lead__region").order_by("rank_key", "lead_id")
+    return queryset.select_related("lead", "lead__region").order_by(*RANK_ORDER)
 
 
 def score_position(score: LeadScore) -> int:
     """1-based place of ``score`` on its seller's in-target list."""
     ahead = LeadScore.objects.filter(seller_id=score.seller_id, in_target=score.in_target).filter(
-        Q(rank_key__lt=score.rank_key) | Q(rank_key=score.rank_key, lead_id__lt=score.lead_id)
+        Q(rank_key__lt=score.rank_key)
+        | Q(rank_key=score.rank_key, lead_created_at__lt=score.lead_created_at)
+        | Q(
+            rank_key=score.rank_key,
+            lead_created_at=score.lead_created_at,
+            lead_id__lt=score.lead_id,
+        )
     )
     return ahead.count() + 1
 
