@@ -1,10 +1,10 @@
 """Reads for the call list (SPEC §5): whose lists a user may work, and one page of a seller's
 ranked list with its filters.
 
-The list is read by keyset on the stored ranking — ``(rank_key, lead_id)`` ascending, which is
-score desc, most recent trigger desc, oldest lead first — walking the index
-``(seller, in_target, rank_key, lead)``: a page costs the same on the first and the 40,000th
-page, and no filter counts the whole list (the total is capped at ``COUNT_CAP``).
+The list is read by keyset on the stored ranking — ``RANK_ORDER`` = ``(rank_key,
+lead_created_at, lead_id)`` ascending, which is score desc, most recent trigger desc, oldest
+lead first — walking the ranked index of ``LeadScore``: a page costs the same on the first and
+the 40,000th page, and no filter counts the whole list (the total is capped at ``COUNT_CAP``).
 """
 
 from __future__ import annotations
@@ -53,8 +53,8 @@ class CallFilter:
     band: str = ""
     not_called: bool = False
     out_of_target: bool = False
-    # the last row of the previous page: (rank_key, lead_id)
-    after: tuple[int, int] | None = None
+    # the last row of the previous page: (rank_key, lead created, lead_id)
+    after: tuple[int, dt.datetime, int] | None = None
 
     @property
     def is_filtered(self) -> bool:
@@ -72,7 +72,7 @@ class CallRow:
 
     @property
     def cursor(self) -> str:
-        return cursor_text(self.score.rank_key, self.score.lead_id)
+        return cursor_text(self.score.rank_key, self.score.lead_created_at, self.score.lead_id)
 
 
 @dataclass
@@ -84,19 +84,29 @@ class CallPage:
     total_capped: bool = False
 
 
-def cursor_text(rank_key: int, lead_id: int) -> str:
-    return f"{rank_key}.{lead_id}"
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+MICROSECOND = dt.timedelta(microseconds=1)
+BIGINT = 2**63
 
 
-def parse_cursor(text: str | None) -> tuple[int, int] | None:
-    """``"<rank_key>.<lead_id>"`` → the pair; anything else → ``None`` (start from the top)."""
-    if not text:
+def cursor_text(rank_key: int, created_at: dt.datetime, lead_id: int) -> str:
+    """The position of a row in ``RANK_ORDER``: ``"<rank_key>.<created µs>.<lead_id>"``."""
+    return f"{rank_key}.{(created_at - EPOCH) // MICROSECOND}.{lead_id}"
+
+
+def parse_cursor(text: str | None) -> tuple[int, dt.datetime, int] | None:
+    """A cursor of :func:`cursor_text` → its parts; anything else → ``None`` (the top)."""
+    parts = (text or "").split(".")
+    if len(parts) != 3:
         return None
-    head, _, tail = text.partition(".")
     try:
-        return int(head), int(tail)
-    except ValueError:
+        rank_key, micros, lead_id = (int(part) for part in parts)
+        created_at = EPOCH + micros * MICROSECOND
+    except (ValueError, OverflowError):
         return None
+    if not (-BIGINT <= rank_key < BIGINT and 0 <= lead_id < BIGINT):
+        return None  # no database integer: not a cursor we gave
+    return rank_key, created_at, lead_id
 
 
 def _band_range(band: str) -> tuple[int, int] | None:
@@ -146,9 +156,11 @@ def call_list_page(
         capped = total > COUNT_CAP
         total = min(total, COUNT_CAP)
     if filters.after is not None:
-        rank_key, lead_id = filters.after
+        rank_key, created_at, lead_id = filters.after
         queryset = queryset.filter(
-            Q(rank_key__gt=rank_key) | Q(rank_key=rank_key, lead_id__gt=lead_id)
+            Q(rank_key__gt=rank_key)
+            | Q(rank_key=rank_key, lead_created_at__gt=created_at)
+            | Q(rank_key=rank_key, lead_created_at=created_at, lead_id__gt=lead_id)
         )
     scores = list(queryset.select_related("lead__company")[: size + 1])
     more = len(scores) > size

@@ -40,17 +40,22 @@ def test_first_page_highest_score_first(calls_world: CallsWorld) -> None:
 
 
 def test_ties_by_most_recent_trigger_then_oldest_lead(calls_world: CallsWorld) -> None:
-    """The order is the stored rank key's: here three leads of score 7 whose keys the scorer
-    gave for a trigger on Oct 9, one on Oct 1, and an older lead without trigger."""
+    """Score and trigger recency are in the stored rank key (1: the more recent trigger);
+    among equal keys the oldest lead comes first, then the lower id."""
     world = calls_world
-    newer = world.lead("T1", world.wu, created_at=at("2026-08-01 09:00"))
-    older = world.lead("T2", world.wu, created_at=at("2026-07-01 09:00"))
-    none = world.lead("T3", world.wu, created_at=at("2026-06-01 09:00"))
-    for lead, key in ((none, 3), (older, 2), (newer, 1)):
-        world.score(lead, world.wu, 7)
-        LeadScore.objects.filter(lead=lead).update(rank_key=key)
-    page = call_list_page(world.wu, world.wu, CallFilter(), size=3)
-    assert keys(page) == ["T1", "T2", "T3"]
+    rows = [
+        ("T1", "2026-08-01 09:00", 2),
+        ("T2", "2026-07-01 09:00", 2),
+        ("T3", "2026-09-01 09:00", 1),
+        ("T4", "2026-07-01 09:00", 2),
+    ]
+    for key, created, rank_key in rows:
+        world.score(world.lead(key, world.wu, created_at=at(created)), world.wu, 7)
+        LeadScore.objects.filter(lead__external_id=key).update(rank_key=rank_key)
+    page = call_list_page(world.wu, world.wu, CallFilter(), size=4)
+    assert keys(page) == ["T3", "T2", "T4", "T1"]
+    rest = call_list_page(world.wu, world.wu, CallFilter(after=parse_cursor(page.rows[1].cursor)))
+    assert keys(rest)[:2] == ["T4", "T1"]
 
 
 def test_keyset_pages_walk_the_whole_list_once(calls_world: CallsWorld) -> None:
@@ -69,6 +74,11 @@ def test_keyset_pages_walk_the_whole_list_once(calls_world: CallsWorld) -> None:
     assert pages == 4
     assert len(seen) == 38 == len(set(seen))
     assert seen[-2:] == ["C1", "C2"]
+
+
+@pytest.mark.parametrize("text", ["", "1.2", "a.b.c", "1.2.3.4", "9" * 30 + ".1.1"])
+def test_a_bad_cursor_starts_from_the_top(text: str) -> None:
+    assert parse_cursor(text) is None
 
 
 def test_ties_on_the_rank_key_break_by_lead_id(calls_world: CallsWorld) -> None:
