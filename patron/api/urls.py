@@ -7,6 +7,7 @@ from patron.api.auth import ApiTokenAuth, as_api_user
 from patron.api.errors import install_error_handlers
 from patron.api.funnel import router as funnel_router
 from patron.api.opportunities import router as opportunities_router
+from patron.api.prospecting import router as prospecting_router
 from patron.api.prospecting_conversion import router as prospecting_conversion_router
 
 api = NinjaAPI(
@@ -29,3 +30,4 @@ api.add_router("/indicators", indicators.router)
 api.add_router("/funnel", funnel_router)
 api.add_router("/opportunities", opportunities_router)
 api.add_router("/prospecting", prospecting_conversion_router)
+api.add_router("/prospecting", prospecting_router)

@@ -47,7 +47,12 @@ def _team_of(owner: User | None) -> int | None:
 def company_create(*, organization: Organization, **values: Any) -> Company:
     company = Company(organization=organization, **values)
     company.team_id = _team_of(values.get("owner"))
-    return record_create(company, values, allowed=COMPANY_FIELDS, unique_field="external_id")
+    record_create(company, values, allowed=COMPANY_FIELDS, unique_field="external_id")
+    if company.is_reference and company.industry:
+        from patron.prospecting.services import reference_changed_rescore
+
+        reference_changed_rescore(organization=organization, industries=[company.industry])
+    return company
 
 
 @transaction.atomic
@@ -56,13 +61,22 @@ def company_update(*, company: Company, **values: Any) -> Company:
         if "owner" in values:
             original.team_id = _team_of(values["owner"])
 
-    return record_update(
+    before = (company.is_reference, company.industry)
+    updated = record_update(
         company,
         values,
         allowed=COMPANY_FIELDS,
         unique_field="external_id",
         before_save=follow_owner,
     )
+    if (updated.is_reference, updated.industry) != before and (updated.is_reference or before[0]):
+        # "+1 reference customer in that industry" on every prospect list (SPEC §5)
+        from patron.prospecting.services import reference_changed_rescore
+
+        reference_changed_rescore(
+            organization=updated.organization, industries={before[1], updated.industry}
+        )
+    return updated
 
 
 @transaction.atomic

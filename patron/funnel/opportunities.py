@@ -415,6 +415,15 @@ def opportunity_close_won(
             "order": [None, order.external_id],
         },
     )
+    if original.source_sdr_id and original.source_sdr_id != original.owner_id:
+        # the order re-scored the owner's list; the source SDR won it too (SPEC §5)
+        from patron.prospecting.services import industry_won_rescore
+
+        industry_won_rescore(
+            organization=original.organization,
+            seller_ids=[original.source_sdr_id],
+            company_ids=[original.company_id],
+        )
     return original
 
 

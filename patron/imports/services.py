@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from patron.core.audit import SYSTEM, Actor, acting_as
 from patron.core.errors import ValidationFailed
 from patron.core.models import Organization
-from patron.imports.kinds import common, companies, contacts, orders, products
+from patron.imports.kinds import common, companies, contacts, orders, products, triggers
 from patron.imports.models import ImportRun
 from patron.imports.progress import NoProgress, Progress
 from patron.imports.readers import read_table
@@ -36,6 +36,7 @@ KINDS: dict[str, ModuleType] = {
     "contacts": contacts,
     "products": products,
     "orders": orders,
+    "triggers": triggers,
 }
 
 

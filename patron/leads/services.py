@@ -42,7 +42,9 @@ def _team_of(owner: User | None) -> int | None:
 def lead_create(*, organization: Organization, **values: Any) -> Lead:
     lead = Lead(organization=organization, **values)
     lead.team_id = _team_of(values.get("owner"))
-    return record_create(lead, values, allowed=LEAD_FIELDS, unique_field="external_id")
+    record_create(lead, values, allowed=LEAD_FIELDS, unique_field="external_id")
+    _rescore(lead)
+    return lead
 
 
 @transaction.atomic
@@ -51,9 +53,18 @@ def lead_update(*, lead: Lead, **values: Any) -> Lead:
         if "owner" in values:
             original.team_id = _team_of(values["owner"])
 
-    return record_update(
+    updated = record_update(
         lead, values, allowed=LEAD_FIELDS, unique_field="external_id", before_save=follow_owner
     )
+    _rescore(updated)
+    return updated
+
+
+def _rescore(lead: Lead) -> None:
+    """Put the lead's score on its owner's prospect list up to date (SPEC §5)."""
+    from patron.prospecting.services import leads_rescore
+
+    leads_rescore(organization=lead.organization, lead_ids=[lead.pk])
 
 
 @transaction.atomic

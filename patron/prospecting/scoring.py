@@ -224,11 +224,17 @@ def _day_number(column: str) -> str:
 # --- lookups --------------------------------------------------------------------------------
 
 
-def _lead_filter(seller_id: int, restricted: bool) -> tuple[str, list[Any]]:
+def _lead_filter(
+    seller_id: int, restricted: bool, industries: Sequence[str] | None = None
+) -> tuple[str, list[Any]]:
     sql = "l.owner_id = %s"
+    params: list[Any] = [seller_id]
     if restricted:
         sql += f" AND l.id IN (SELECT id FROM {TMP_IDS})"
-    return sql, [seller_id]
+    if industries is not None:
+        sql += f" AND l.industry IN ({', '.join(['%s'] * len(industries))})" if industries else ""
+        params.extend(industries)
+    return sql, params
 
 
 def _load_titles(profile: Profile, synonyms: dict[str, str], where: str, params: list[Any]) -> None:
@@ -447,10 +453,15 @@ def _false() -> str:
     return "FALSE" if is_postgres() else "0"
 
 
-def _score(profile: IcpProfile, today: dt.date, restricted: bool) -> int:
+def _score(
+    profile: IcpProfile,
+    today: dt.date,
+    restricted: bool,
+    industries: Sequence[str] | None = None,
+) -> int:
     synonyms = synonym_map(profile.organization_id)
     rules = profile_rules(profile)
-    where, params = _lead_filter(profile.seller_id, restricted)
+    where, params = _lead_filter(profile.seller_id, restricted, industries)
     _load_titles(rules, synonyms, where, params)
     _load_regions(rules)
     _load_triggers(rules, today, where, params)
@@ -468,20 +479,26 @@ def _today(profile_or_org_tz: str, today: dt.date | None) -> dt.date:
 
 
 @transaction.atomic
-def score_seller(*, seller_id: int, today: dt.date | None = None) -> int:
+def score_seller(
+    *, seller_id: int, today: dt.date | None = None, industries: Sequence[str] | None = None
+) -> int:
     """Score and rank every lead owned by the seller; returns the number of rows written
     (inserted or changed: unchanged scores are not rewritten)."""
     table = LeadScore._meta.db_table
     profile = IcpProfile.objects.select_related("organization").filter(seller_id=seller_id).first()
     if profile is None:
         return _execute(f"DELETE FROM {table} WHERE seller_id = %s", [seller_id])
+    today = _today(profile.organization.time_zone, today)
+    if industries is not None:
+        # only the leads of these industries (after an order or a reference changed)
+        return _score(profile, today, restricted=False, industries=sorted(set(industries)))
     # leads that left the seller without a re-score of their own
     _execute(
         f"DELETE FROM {table} WHERE seller_id = %s AND NOT EXISTS (SELECT 1 FROM"
         f" {Lead._meta.db_table} l WHERE l.id = {table}.lead_id AND l.owner_id = %s)",
         [seller_id, seller_id],
     )
-    return _score(profile, _today(profile.organization.time_zone, today), restricted=False)
+    return _score(profile, today, restricted=False)
 
 
 @transaction.atomic
@@ -491,14 +508,17 @@ def rescore(
     lead_ids: list[int] | None = None,
     seller_ids: list[int] | None = None,
     today: dt.date | None = None,
+    industries: list[str] | None = None,
 ) -> int:
-    """Re-score whole lists (``seller_ids``) and single leads (``lead_ids``, on the list of
-    whoever owns each lead now; a lead that changed owner leaves the old list)."""
+    """Re-score whole lists (``seller_ids``; with ``industries`` only their leads of those
+    industries) and single leads (``lead_ids``, on the list of whoever owns each lead now; a
+    lead that changed owner leaves the old list)."""
     count = 0
     done: set[int] = set()
     for seller_id in sorted(set(seller_ids or ())):
-        count += score_seller(seller_id=seller_id, today=today)
-        done.add(seller_id)
+        count += score_seller(seller_id=seller_id, today=today, industries=industries)
+        if industries is None:
+            done.add(seller_id)
     if not lead_ids:
         return count
     _temp_table(TMP_IDS, "id bigint PRIMARY KEY")

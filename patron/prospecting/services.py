@@ -53,16 +53,52 @@ def leads_rescore(
     organization: Organization,
     lead_ids: Iterable[int] | None = None,
     seller_ids: Iterable[int] | None = None,
+    industries: Iterable[str] | None = None,
     today: dt.date | None = None,
 ) -> int:
-    """Re-score after a change: the whole lists of ``seller_ids`` and/or just ``lead_ids``
-    (for whichever seller owns each now). Import, orders and opportunities call this."""
+    """Re-score after a change: the lists of ``seller_ids`` (only their leads in
+    ``industries`` when given) and/or just ``lead_ids`` (for whichever seller owns each
+    now). Lead import and edits, orders, opportunities and companies call this."""
     return scoring.rescore(
         organization_id=organization.pk,
         lead_ids=None if lead_ids is None else list(lead_ids),
         seller_ids=None if seller_ids is None else list(seller_ids),
+        industries=None if industries is None else [value for value in industries if value],
         today=today,
     )
+
+
+def industry_won_rescore(
+    *, organization: Organization, seller_ids: Iterable[int], company_ids: Iterable[int]
+) -> int:
+    """After an order or a won opportunity: the sellers' leads in the companies' industries
+    (the "+1 won in that industry" term)."""
+    from patron.companies.models import Company
+
+    industries = set(
+        Company.objects.filter(pk__in=list(company_ids)).values_list("industry", flat=True)
+    )
+    industries.discard("")
+    sellers = set(
+        IcpProfile.objects.filter(seller_id__in=[pk for pk in seller_ids if pk]).values_list(
+            "seller_id", flat=True
+        )
+    )
+    if not industries or not sellers:
+        return 0
+    return leads_rescore(organization=organization, seller_ids=sellers, industries=industries)
+
+
+def reference_changed_rescore(*, organization: Organization, industries: Iterable[str]) -> int:
+    """After a company became (or stopped being) a reference: every list's leads in its
+    industry (the "+1 reference customer in that industry" term)."""
+    industries = [value for value in industries if value]
+    sellers = list(
+        IcpProfile.objects.filter(organization=organization).values_list("seller_id", flat=True)
+    )
+    if not industries or not sellers:
+        return 0
+    return leads_rescore(organization=organization, seller_ids=sellers, industries=industries)
 
 
 def _rescore(organization_id: int, **kwargs: Any) -> None:

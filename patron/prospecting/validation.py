@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from patron.companies.choices import Industry
 from patron.companies.models import Region
-from patron.core.errors import ValidationFailed
+from patron.core.errors import DomainError, ValidationFailed
 from patron.prospecting.choices import TriggerType
 from patron.prospecting.rules import MAX_TARGETS, normalize_title
 
@@ -21,6 +21,12 @@ DIMENSION_FIELDS = {
     "trigger": "trigger_types",
 }
 MAX_VALUE_LENGTH = 150
+
+
+class TooManyTargets(DomainError):
+    """A fourth industry or title: refused with 400, naming the field (SPEC §5)."""
+
+    status_code = 400
 
 
 def _refuse(field: str, reason: str) -> ValidationFailed:
@@ -64,7 +70,8 @@ def clean_target_values(
             reason = _("at most %(count)d target industries; a fourth is refused")
         else:
             reason = _("at most %(count)d target titles; a fourth is refused")
-        raise _refuse(field, reason % {"count": limit})
+        reason = reason % {"count": limit}
+        raise TooManyTargets(f"{field}: {reason}", {field: reason})
     return cleaned
 
 

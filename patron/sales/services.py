@@ -115,10 +115,17 @@ def _line_summary(lines: Sequence[LineInput]) -> list[dict[str, Any]]:
     ]
 
 
-def _recompute(order: Order, *company_ids: int) -> None:
+def _recompute(order: Order, *company_ids: int, seller_ids: Sequence[int | None] = ()) -> None:
     from patron.lifecycle.services import lifecycle_recompute
+    from patron.prospecting.services import industry_won_rescore
 
     lifecycle_recompute(organization=order.organization, company_ids=sorted(set(company_ids)))
+    # "+1 won in that industry" on the sellers' prospect lists (SPEC §5)
+    industry_won_rescore(
+        organization=order.organization,
+        seller_ids=[pk for pk in {order.seller_id, *seller_ids} if pk],
+        company_ids=company_ids,
+    )
 
 
 @transaction.atomic
@@ -149,6 +156,7 @@ def order_update(*, order: Order, lines: Sequence[LineInput] | None = None, **va
         raise TypeError(f"unknown order fields: {sorted(unknown)}")
     original = Order.objects.select_for_update().get(pk=order.pk)
     previous_company_id = original.company_id
+    previous_seller_id = original.seller_id
     if values.get("order_date") is not None:
         values["order_date"] = order_local_date(original.organization, values["order_date"])
     changes = field_changes(original, values)
@@ -168,7 +176,7 @@ def order_update(*, order: Order, lines: Sequence[LineInput] | None = None, **va
             line.base_amount = (line.amount * original.fx_rate).quantize(Decimal("0.01"))
             line.save(update_fields=["base_amount", "updated_at"])
     audit_record(original, AuditEvent.Action.UPDATE, changes)
-    _recompute(original, previous_company_id, original.company_id)
+    _recompute(original, previous_company_id, original.company_id, seller_ids=[previous_seller_id])
     return original
 
 

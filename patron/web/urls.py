@@ -5,6 +5,7 @@ from patron.web.views import calls as calls_views
 from patron.web.views import funnel as funnel_views
 from patron.web.views import funnel_settings as funnel_settings_views
 from patron.web.views import pipeline as pipeline_views
+from patron.web.views import prospecting as prospecting_views
 from patron.web.views import refine as refine_views
 from patron.web.views import sla as sla_views
 
@@ -48,6 +49,23 @@ urlpatterns = [
     path("calls/leads/<int:lead_id>/log/", calls_views.call_log_view, name="call-log"),
     path("prospecting/refine/", refine_views.refine_view, name="refine"),
     path("prospecting/refine/accept/", refine_views.refine_accept_view, name="refine-accept"),
+    path("prospecting/profile/", prospecting_views.profile_view, name="prospecting-profile"),
+    path("prospecting/synonyms/", prospecting_views.synonyms_view, name="prospecting-synonyms"),
+    path(
+        "prospecting/triggers/add/",
+        prospecting_views.trigger_add_view,
+        name="prospecting-trigger-add",
+    ),
+    path(
+        "prospecting/leads/<int:lead_id>/",
+        prospecting_views.lead_detail_view,
+        name="prospecting-lead",
+    ),
+    path(
+        "prospecting/leads/<int:lead_id>/involvement/",
+        prospecting_views.involvement_view,
+        name="prospecting-involvement",
+    ),
     path("login/", auth.PatronLoginView.as_view(), name="login"),
     path("logout/", auth.PatronLogoutView.as_view(), name="logout"),
 ]

@@ -205,12 +205,12 @@ def test_orders_group_lines_and_create_companies(
 
 @pytest.mark.parametrize(
     ("kind", "created"),
-    [("companies", 3), ("contacts", 3), ("products", 4), ("orders", 3)],
+    [("companies", 3), ("contacts", 3), ("products", 4), ("orders", 3), ("triggers", 3)],
 )
 def test_sample_files_import_cleanly(
     run: Callable[..., ImportResult], kind: str, created: int
 ) -> None:
-    for earlier in ("companies", "contacts", "products", "orders"):
+    for earlier in ("companies", "contacts", "products", "orders", "triggers"):
         if earlier == kind:
             break
         run(earlier, SAMPLES / f"{earlier}.csv")

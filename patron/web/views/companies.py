@@ -15,14 +15,17 @@ from patron.core.errors import NotFound
 from patron.core.pagination import DeferredJoinPaginator as Paginator
 from patron.imports.selectors import import_creations
 from patron.lifecycle.selectors import company_lifecycle
+from patron.prospecting.selectors import trigger_event_list
 from patron.sales.selectors import company_orders
 from patron.web import presenters
 from patron.web.forms import CompanyFilterForm
+from patron.web.forms_prospecting import TriggerEventForm
 
 SEARCH_COUNT_CAP = 1000
 PAGE_SIZE = 50
 ORDERS_SHOWN = 100
 AUDIT_SHOWN = 100
+TRIGGERS_SHOWN = 50
 
 
 @login_required
@@ -73,6 +76,9 @@ def company_detail_view(request: HttpRequest, company_id: int) -> HttpResponse:
         "orders": presenters.order_blocks(orders[:ORDERS_SHOWN]),
         "more_orders": len(orders) > ORDERS_SHOWN,
         "contacts": list(contact_list(user, company_id=company.id)),
+        "triggers": list(trigger_event_list(user, company_id=company.id)[:TRIGGERS_SHOWN]),
+        "trigger_form": TriggerEventForm(),
+        "trigger_company": company,
         "audit": presenters.history_lines(audit_events, import_creations(company), company.id)[
             :AUDIT_SHOWN
         ],
