@@ -8,6 +8,7 @@ from patron.api.errors import install_error_handlers
 from patron.api.funnel import router as funnel_router
 from patron.api.opportunities import router as opportunities_router
 from patron.api.prospecting import router as prospecting_router
+from patron.api.prospecting_conversion import router as prospecting_conversion_router
 
 api = NinjaAPI(
     title="Patron API",
@@ -28,4 +29,5 @@ api.add_router("/orders", orders.router)
 api.add_router("/indicators", indicators.router)
 api.add_router("/funnel", funnel_router)
 api.add_router("/opportunities", opportunities_router)
+api.add_router("/prospecting", prospecting_conversion_router)
 api.add_router("/prospecting", prospecting_router)

@@ -35,6 +35,7 @@ from patron.demo import reference
 from patron.demo.catalog_data import PRODUCTS
 from patron.demo.funnel import funnel_data_delete, funnel_generate
 from patron.demo.people import SIZE_CODES, Companies, Contacts, companies_make, contacts_make
+from patron.demo.prospecting import prospecting_data_delete, prospecting_generate
 from patron.demo.simulate import Simulation, simulate
 from patron.demo.sizes import SIZES
 from patron.demo.vocab import ACTIVITY_SUBJECTS_ZH
@@ -156,6 +157,7 @@ def demo_data_delete(organization: Organization) -> None:
 
     using = Company.objects.db
     with transaction.atomic():
+        prospecting_data_delete(organization)
         funnel_data_delete(organization)
         for model in (Activity, LifecycleEvent, CompanyMonth, Handoff, OrderLine, Order, Contact):
             model._default_manager.filter(organization=organization)._raw_delete(using)
@@ -274,6 +276,10 @@ def world_generate(
         lap("rows written")
         funnel_generate(organization=organization, seed=seed, size=size, end_date=end_date, log=log)
         lap("funnel")
+        prospecting_generate(
+            organization=organization, seed=seed, size=size, end_date=end_date, log=log
+        )
+        lap("prospecting")
     analyze_tables(
         "companies_company",
         "companies_contact",

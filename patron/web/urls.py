@@ -1,10 +1,12 @@
 from django.urls import path
 
 from patron.web.views import auth, companies, dashboard
+from patron.web.views import calls as calls_views
 from patron.web.views import funnel as funnel_views
 from patron.web.views import funnel_settings as funnel_settings_views
 from patron.web.views import pipeline as pipeline_views
 from patron.web.views import prospecting as prospecting_views
+from patron.web.views import refine as refine_views
 from patron.web.views import sla as sla_views
 
 app_name = "web"
@@ -43,6 +45,10 @@ urlpatterns = [
         funnel_settings_views.settings_action_view,
         name="funnel-settings-action",
     ),
+    path("calls/", calls_views.calls_view, name="calls"),
+    path("calls/leads/<int:lead_id>/log/", calls_views.call_log_view, name="call-log"),
+    path("prospecting/refine/", refine_views.refine_view, name="refine"),
+    path("prospecting/refine/accept/", refine_views.refine_accept_view, name="refine-accept"),
     path("prospecting/profile/", prospecting_views.profile_view, name="prospecting-profile"),
     path("prospecting/synonyms/", prospecting_views.synonyms_view, name="prospecting-synonyms"),
     path(

@@ -1,0 +1,206 @@
+"""Reads for the call list (SPEC §5): whose lists a user may work, and one page of a seller's
+ranked list with its filters.
+
+The list is read by keyset on the stored ranking — ``RANK_ORDER`` = ``(rank_key,
+lead_created_at, lead_id)`` ascending, which is score desc, most recent trigger desc, oldest
+lead first — walking the ranked index of ``LeadScore``: a page costs the same on the first and
+the 40,000th page, and no filter counts the whole list (the total is capped at ``COUNT_CAP``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from patron.accounts.models import User
+from patron.activities.models import Activity, ActivityKind
+from patron.companies.selectors import region_descendant_ids
+from patron.core.months import local_date
+from patron.prospecting.models import IcpProfile, LeadScore
+from patron.prospecting.refine_rules import BANDS
+from patron.prospecting.selectors import ScoreFilter, score_list, visible_sellers
+
+PAGE_SIZE = 25
+COUNT_CAP = 1000
+CALLS_SHOWN = 5  # previous calls shown per lead
+
+
+# --- whose list ------------------------------------------------------------------------------
+
+
+def call_list_sellers(viewer: User) -> QuerySet[User]:
+    """The sellers to choose from: those ``viewer`` may see (their own list; a manager's team;
+    everyone for an admin) who have a profile, and ``viewer``."""
+    with_profile = IcpProfile.objects.filter(seller_id=OuterRef("pk"))
+    return visible_sellers(viewer).filter(Exists(with_profile) | Q(pk=viewer.pk))
+
+
+# --- one page ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallFilter:
+    starred: bool = False
+    industry: str = ""
+    region_id: int | None = None
+    band: str = ""
+    not_called: bool = False
+    out_of_target: bool = False
+    # the last row of the previous page: (rank_key, lead created, lead_id)
+    after: tuple[int, dt.datetime, int] | None = None
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.starred or self.industry or self.region_id or self.band or self.not_called)
+
+
+@dataclass
+class CallRow:
+    score: LeadScore
+    calls: list[Activity] = field(default_factory=list)
+
+    @property
+    def lead(self) -> Any:
+        return self.score.lead
+
+    @property
+    def cursor(self) -> str:
+        return cursor_text(self.score.rank_key, self.score.lead_created_at, self.score.lead_id)
+
+
+@dataclass
+class CallPage:
+    seller: User
+    rows: list[CallRow]
+    next_cursor: str | None
+    total: int | None  # None: not counted (a follow-up page)
+    total_capped: bool = False
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+MICROSECOND = dt.timedelta(microseconds=1)
+BIGINT = 2**63
+
+
+def cursor_text(rank_key: int, created_at: dt.datetime, lead_id: int) -> str:
+    """The position of a row in ``RANK_ORDER``: ``"<rank_key>.<created µs>.<lead_id>"``."""
+    return f"{rank_key}.{(created_at - EPOCH) // MICROSECOND}.{lead_id}"
+
+
+def parse_cursor(text: str | None) -> tuple[int, dt.datetime, int] | None:
+    """A cursor of :func:`cursor_text` → its parts; anything else → ``None`` (the top)."""
+    parts = (text or "").split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        rank_key, micros, lead_id = (int(part) for part in parts)
+        created_at = EPOCH + micros * MICROSECOND
+    except (ValueError, OverflowError):
+        return None
+    if not (-BIGINT <= rank_key < BIGINT and 0 <= lead_id < BIGINT):
+        return None  # no database integer: not a cursor we gave
+    return rank_key, created_at, lead_id
+
+
+def _band_range(band: str) -> tuple[int, int] | None:
+    for label, low, high in BANDS:
+        if label == band:
+            return low, high
+    return None
+
+
+def call_list_queryset(viewer: User, seller: User, filters: CallFilter) -> QuerySet[LeadScore]:
+    """``seller``'s ranked list with the filters, in rank order (not sliced); ``seller`` must
+    be visible to ``viewer``."""
+    queryset = score_list(
+        viewer,
+        seller=seller,
+        filters=ScoreFilter(
+            in_target=not filters.out_of_target,
+            starred=True if filters.starred else None,
+            industry=filters.industry or None,
+        ),
+    )
+    if filters.region_id:
+        queryset = queryset.filter(lead__region_id__in=region_descendant_ids(filters.region_id))
+    band = _band_range(filters.band)
+    if band is not None:
+        queryset = queryset.filter(score__gte=band[0], score__lte=band[1])
+    if filters.not_called:
+        calls = Activity.objects.filter(lead_id=OuterRef("lead_id"), kind=ActivityKind.CALL)
+        queryset = queryset.filter(~Exists(calls))
+    return queryset
+
+
+def call_list_page(
+    viewer: User,
+    seller: User,
+    filters: CallFilter,
+    *,
+    size: int = PAGE_SIZE,
+    count: bool = True,
+) -> CallPage:
+    """One page of ``seller``'s list after ``filters.after``, with each lead's latest calls."""
+    queryset = call_list_queryset(viewer, seller, filters)
+    total: int | None = None
+    capped = False
+    if count and filters.after is None:
+        total = queryset.order_by()[: COUNT_CAP + 1].count()
+        capped = total > COUNT_CAP
+        total = min(total, COUNT_CAP)
+    if filters.after is not None:
+        rank_key, created_at, lead_id = filters.after
+        queryset = queryset.filter(
+            Q(rank_key__gt=rank_key)
+            | Q(rank_key=rank_key, lead_created_at__gt=created_at)
+            | Q(rank_key=rank_key, lead_created_at=created_at, lead_id__gt=lead_id)
+        )
+    scores = list(queryset.select_related("lead__company")[: size + 1])
+    more = len(scores) > size
+    scores = scores[:size]
+    calls = recent_calls([score.lead_id for score in scores])
+    rows = [CallRow(score=score, calls=calls.get(score.lead_id, [])) for score in scores]
+    next_cursor = rows[-1].cursor if more and rows else None
+    return CallPage(seller, rows, next_cursor, total, capped)
+
+
+def recent_calls(lead_ids: list[int], *, per_lead: int = CALLS_SHOWN) -> dict[int, list[Activity]]:
+    """The latest ``per_lead`` calls of each lead, newest first (one query)."""
+    if not lead_ids:
+        return {}
+    ranked = (
+        Activity.objects.filter(lead_id__in=lead_ids, kind=ActivityKind.CALL)
+        .annotate(
+            position=Window(
+                RowNumber(),
+                partition_by=[F("lead_id")],
+                order_by=[F("occurred_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(position__lte=per_lead)
+        .select_related("user")
+        .order_by("lead_id", "-occurred_at", "-id")
+    )
+    by_lead: dict[int, list[Activity]] = defaultdict(list)
+    for activity in ranked:
+        by_lead[activity.lead_id].append(activity)  # type: ignore[index]
+    return by_lead
+
+
+def calls_today(user: User, *, now: dt.datetime | None = None) -> int:
+    """The calls ``user`` logged since midnight in the organization's time zone."""
+    now = now or timezone.now()
+    zone = user.organization.time_zone
+    day = local_date(now, zone)
+
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(zone))
+    return Activity.objects.filter(
+        user_id=user.pk, kind=ActivityKind.CALL, occurred_at__gte=start
+    ).count()

@@ -1,0 +1,183 @@
+"""The call list page, its next-page partial and the save-call endpoint: rendering, scope
+(a seller sees only their own list, a manager their team's), validation, query budget, and
+the page in English and Chinese."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from patron.activities.models import Activity
+from patron.core.models import AuditEvent
+from tests.prospecting.calls_world import CallsWorld, calls_world_fixture  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+CALLS = "/calls/"
+
+
+def log_url(lead: Any) -> str:
+    return reverse("web:call-log", args=[lead.pk])
+
+
+def test_the_seller_sees_their_ranked_list(calls_world: CallsWorld, client_for: Any) -> None:
+    world = calls_world
+    response = client_for(world.li).get(CALLS)
+    assert response.status_code == 200
+    html = response.content.decode()
+    rows = response.context["rows"]
+    assert [row["lead"].external_id for row in rows][:7] == [
+        "A1",
+        "A2",
+        "A3",
+        "A4",
+        "A5",
+        "P",
+        "B1",
+    ]
+    assert len(rows) == 25
+    assert rows[0]["breakdown"] == ["+1 industry Manufacturing", "+2 trigger Merger 2026-09-20"]
+    assert response.context["total_text"] == "38"
+    assert 'data-next-cursor="' + rows[-1]["cursor"] + '"' in html
+    assert 'href="tel:+86 21 5555 0000"' in html
+    assert "★" in html
+    assert "profile v1" in html
+    assert html.count("data-call-panel data-lead-id") == 25
+
+
+def test_the_out_of_target_filter_shows_the_reasons(
+    calls_world: CallsWorld, client_for: Any
+) -> None:
+    response = client_for(calls_world.li).get(CALLS, {"out": "on"})
+    rows = response.context["rows"]
+    assert [row["lead"].external_id for row in rows] == ["O"]
+    assert rows[0]["out_reasons"] == ["title outside the profile"]
+    assert "title outside the profile" in response.content.decode()
+
+
+def test_the_next_page_partial(calls_world: CallsWorld, client_for: Any) -> None:
+    client = client_for(calls_world.li)
+    first = client.get(CALLS)
+    cursor = first.context["page"].next_cursor
+    response = client.get(CALLS, {"after": cursor, "partial": "1"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.startswith("<template data-rows>")
+    keys = [row["lead"].external_id for row in response.context["rows"]]
+    assert keys == [f"B{n}" for n in range(20, 31)] + ["C1", "C2"]
+    assert 'data-next-cursor=""' in html
+
+
+def test_filters_through_the_page(calls_world: CallsWorld, client_for: Any) -> None:
+    response = client_for(calls_world.li).get(CALLS, {"band": "0-3", "not_called": "on"})
+    assert [row["lead"].external_id for row in response.context["rows"]] == ["C1", "C2"]
+
+
+@pytest.mark.parametrize(
+    ("who", "seller", "status"),
+    [
+        ("li", "wu", 404),  # a seller: only their own list
+        ("manager", "li", 200),  # a manager: their team's sellers
+        ("manager", "wu", 404),  # … not another team's
+        ("other_manager", "wu", 200),
+    ],
+)
+def test_whose_list(
+    calls_world: CallsWorld, client_for: Any, who: str, seller: str, status: int
+) -> None:
+    world = calls_world
+    response = client_for(getattr(world, who)).get(CALLS, {"seller": getattr(world, seller).pk})
+    assert response.status_code == status
+    if status == 200:
+        assert response.context["seller"] == getattr(world, seller)
+
+
+def test_anonymous_is_sent_to_login(calls_world: CallsWorld, client: Any) -> None:
+    response = client.get(CALLS)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_query_budget(
+    calls_world: CallsWorld, client_for: Any, django_assert_max_num_queries: Any
+) -> None:
+    client = client_for(calls_world.li)
+    client.get(CALLS)
+    with django_assert_max_num_queries(14):
+        client.get(CALLS, {"industry": "retail", "band": "4-6"})
+
+
+# --- saving a call ----------------------------------------------------------------------
+
+
+def test_saving_a_call(calls_world: CallsWorld, client_for: Any) -> None:
+    world = calls_world
+    lead = world.leads["C1"]
+    response = client_for(world.li).post(
+        log_url(lead),
+        {
+            "outcome": "meeting_set",
+            "note": "Demo on Tuesday",
+            "next_step": "Send deck",
+            "next_step_on": "2026-12-01",
+        },
+    )
+    assert response.status_code == 201
+    data = json.loads(response.content)
+    activity = Activity.objects.get(pk=data["activity"])
+    assert (activity.kind, activity.lead_id, activity.user_id, activity.outcome) == (
+        "call",
+        lead.pk,
+        world.li.pk,
+        "meeting_set",
+    )
+    assert (activity.note, activity.next_step, str(activity.next_step_on)) == (
+        "Demo on Tuesday",
+        "Send deck",
+        "2026-12-01",
+    )
+    assert data["outcome"] == "meeting_set"
+    assert "Meeting set" in data["call_html"]
+    assert "Demo on Tuesday" in data["call_html"]
+    audit = AuditEvent.objects.get(object_id=str(activity.pk), action="create")
+    assert (audit.actor_label, audit.source) == ("li", "web")
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({}, "outcome"),
+        ({"outcome": "voicemail"}, "outcome"),
+        ({"outcome": "connected", "next_step_on": "tomorrow"}, "next_step_on"),
+        ({"outcome": "connected", "next_step_on": "2026-12-01"}, "next_step"),
+    ],
+)
+def test_a_refused_call_saves_nothing(
+    calls_world: CallsWorld, client_for: Any, data: dict[str, str], field: str
+) -> None:
+    world = calls_world
+    before = Activity.objects.count()
+    response = client_for(world.li).post(log_url(world.leads["C1"]), data)
+    assert response.status_code == 422
+    body = json.loads(response.content)
+    assert body["ok"] is False
+    assert field in body["field_errors"]
+    assert body["message"].startswith(f"{field}: ")
+    assert Activity.objects.count() == before
+
+
+def test_another_sellers_lead_is_not_found(calls_world: CallsWorld, client_for: Any) -> None:
+    world = calls_world
+    before = Activity.objects.count()
+    response = client_for(world.li).post(log_url(world.leads["W1"]), {"outcome": "connected"})
+    assert response.status_code == 404
+    assert Activity.objects.count() == before
+    manager = client_for(world.manager).post(log_url(world.leads["C1"]), {"outcome": "no_answer"})
+    assert manager.status_code == 201
+
+
+def test_saving_needs_post(calls_world: CallsWorld, client_for: Any) -> None:
+    response = client_for(calls_world.li).get(log_url(calls_world.leads["C1"]))
+    assert response.status_code == 405
