@@ -144,9 +144,9 @@ def model_decimal(
     )
 
 
-def date(name: str, *, time_zone: str, required: bool = False) -> Parsed:
-    """YYYY-MM-DD or YYYY/MM/DD, optionally with a time; with an offset (or Z) the moment is
-    converted to ``time_zone`` before the date is taken."""
+def _moment_parts(name: str, time_zone: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """The cell as a naive datetime, as an aware one when it has an offset (else null,
+    converted to ``time_zone``), and the offset text."""
     parts = pl.col(name).str.extract_groups(DATE_PATTERN)
     year, month, day = (parts.struct.field(str(index)) for index in (1, 2, 3))
     hour, minute, second, offset = (parts.struct.field(str(index)) for index in (4, 5, 6, 7))
@@ -174,14 +174,36 @@ def date(name: str, *, time_zone: str, required: bool = False) -> Parsed:
         pl.concat_str([moment_text, offset_text])
         .str.to_datetime("%Y-%m-%dT%H:%M:%S%z", strict=False)
         .dt.convert_time_zone(time_zone)
-        .dt.date()
     )
-    value = pl.when(offset.is_not_null()).then(aware).otherwise(naive.dt.date())
+    return naive, aware, offset
+
+
+def date(name: str, *, time_zone: str, required: bool = False) -> Parsed:
+    """YYYY-MM-DD or YYYY/MM/DD, optionally with a time; with an offset (or Z) the moment is
+    converted to ``time_zone`` before the date is taken."""
+    naive, aware, offset = _moment_parts(name, time_zone)
+    value = pl.when(offset.is_not_null()).then(aware.dt.date()).otherwise(naive.dt.date())
     conditions = [required_error(name)] if required else []
     conditions.append(
         (
             pl.col(name).is_not_null() & value.is_null(),
             _("%(field)s is not a valid date (use YYYY-MM-DD)") % {"field": name},
+        )
+    )
+    return Parsed(value=value, error=first_error(*conditions))
+
+
+def moment(name: str, *, time_zone: str, required: bool = False) -> Parsed:
+    """A date with an optional time (``YYYY-MM-DD[ HH:MM[:SS]][offset]``) as an aware moment
+    in UTC; without an offset it is a wall-clock time in ``time_zone``."""
+    naive, aware, offset = _moment_parts(name, time_zone)
+    local = naive.dt.replace_time_zone(time_zone, ambiguous="earliest", non_existent="null")
+    value = pl.when(offset.is_not_null()).then(aware).otherwise(local).dt.convert_time_zone("UTC")
+    conditions = [required_error(name)] if required else []
+    conditions.append(
+        (
+            pl.col(name).is_not_null() & value.is_null(),
+            _("%(field)s is not a valid date and time (use YYYY-MM-DD HH:MM)") % {"field": name},
         )
     )
     return Parsed(value=value, error=first_error(*conditions))
