@@ -57,6 +57,7 @@ class Lead(CreatedByImport, OrgScopedModel):
         blank=True,
         related_name="leads",
         verbose_name=_("company"),
+        db_index=False,  # mostly empty: a partial index (Meta) serves the lookups
     )
     contact = models.ForeignKey(
         "companies.Contact",
@@ -65,6 +66,7 @@ class Lead(CreatedByImport, OrgScopedModel):
         blank=True,
         related_name="leads",
         verbose_name=_("contact"),
+        db_index=False,  # mostly empty: a partial index (Meta) serves the lookups
     )
     # when the lead entered Patron (imports carry the list's own date); overrides the base
     # class's auto_now_add so that it can be given
@@ -84,6 +86,7 @@ class Lead(CreatedByImport, OrgScopedModel):
         blank=True,
         related_name="merged_leads",
         verbose_name=_("merged into"),
+        db_index=False,
     )
 
     class Meta:
@@ -111,6 +114,19 @@ class Lead(CreatedByImport, OrgScopedModel):
             models.Index(fields=["organization", "email_key"], name="lead_email_key"),
             models.Index(fields=["organization", "phone_key"], name="lead_phone_key"),
             models.Index(fields=["organization", "name_key"], name="lead_name_key"),
+            # foreign keys that most leads leave empty: indexed only where set, so a bulk
+            # import of new leads does not maintain three indexes of NULLs
+            models.Index(
+                fields=["company"], name="lead_company", condition=models.Q(company__isnull=False)
+            ),
+            models.Index(
+                fields=["contact"], name="lead_contact", condition=models.Q(contact__isnull=False)
+            ),
+            models.Index(
+                fields=["merged_into"],
+                name="lead_merged_into",
+                condition=models.Q(merged_into__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -117,15 +117,9 @@ def lead_keys_refresh(*, organization_id: int | None, lead_ids: list[int] | None
         {"id": pl.Int64, **dict.fromkeys(KEY_SOURCES, pl.String)},
         params,
     )
-    keys = frame.select(
-        "id",
-        *rules.keys_expr(
-            email=pl.col("email"),
-            phone=pl.col("phone"),
-            company=pl.col("company_name"),
-            contact=pl.col("contact_name"),
-        ),
-    )
+    keys = rules.with_keys(
+        frame, email="email", phone="phone", company="company_name", contact="contact_name"
+    ).select("id", "email_key", "phone_key", "name_key")
     return update_from_frame(Lead._meta.db_table, "id", keys)
 
 

@@ -9,6 +9,8 @@ set-wise: the keys of the whole file go to the database as one JSON parameter pe
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import polars as pl
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -83,7 +85,8 @@ def parsers(context: ImportContext) -> dict[str, parsing.Parsed]:
         "company_name": parsing.model_text(Lead, "company_name"),
         "contact_name": parsing.model_text(Lead, "contact_name"),
         "title": parsing.model_text(Lead, "title"),
-        "email": parsing.email("email"),
+        # nearly every address is distinct: checked over the whole column, not per value
+        "email": replace(parsing.email("email"), cheap=True),
         "phone": parsing.model_text(Lead, "phone"),
         "industry": industry_parser(),
         "region": parsing.mapped(
@@ -139,13 +142,8 @@ def check_rows(raw: pl.DataFrame, context: ImportContext) -> pl.DataFrame:
 
 
 def with_keys(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(
-        rules.keys_expr(
-            email=pl.col("email"),
-            phone=pl.col("phone"),
-            company=pl.col("company_name"),
-            contact=pl.col("contact_name"),
-        )
+    return rules.with_keys(
+        frame, email="email", phone="phone", company="company_name", contact="contact_name"
     )
 
 
@@ -200,10 +198,15 @@ def find_duplicates(context: ImportContext, new: pl.DataFrame) -> pl.DataFrame:
         )
     frame = new
     contacts = contact_keys(context)
+    # the first list imported into an organization has nothing stored to match
+    has_leads = Lead.objects.filter(organization=context.organization).exists()
     for key in KEYS:
-        frame = frame.join(
-            lead_matches(context, new, key), on=key, how="left", maintain_order="left"
-        )
+        if has_leads:
+            frame = frame.join(
+                lead_matches(context, new, key), on=key, how="left", maintain_order="left"
+            )
+        else:
+            frame = frame.with_columns(pl.lit(None, dtype=pl.Int64).alias(f"lead_{key}"))
         by_contact = (
             contacts.filter(pl.col(key).is_not_null())
             .group_by(key)
