@@ -159,7 +159,7 @@ def _related_leads() -> list[tuple[type[models.Model], str]]:
     events, scores … whatever exists when the merge runs), except the duplicate records."""
     relations = []
     for relation in Lead._meta.related_objects:
-        if not relation.many_to_one or relation.related_model is LeadDuplicate:
+        if not relation.one_to_many or relation.related_model is LeadDuplicate:
             continue
         relations.append((relation.related_model, relation.field.name))
     return relations
