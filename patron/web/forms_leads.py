@@ -125,12 +125,13 @@ class MappingForm(forms.Form):
         chosen = [data.get(f"col_{index}") for index in range(len(self.columns))]
         repeated = sorted({name for name in chosen if name and chosen.count(name) > 1})
         if repeated:
-            raise forms.ValidationError(
+            self.add_error(
+                None,
                 _("Each field can be mapped once; repeated: %(fields)s")
-                % {"fields": ", ".join(repeated)}
+                % {"fields": ", ".join(repeated)},
             )
         if "lead_id" not in chosen:
-            raise forms.ValidationError(_("Map one column to lead_id."))
+            self.add_error(None, _("Map one column to lead_id."))
         return data
 
     def mapping(self) -> dict[str, str]:
