@@ -144,9 +144,9 @@ def model_decimal(
     )
 
 
-def date(name: str, *, time_zone: str, required: bool = False) -> Parsed:
-    """YYYY-MM-DD or YYYY/MM/DD, optionally with a time; with an offset (or Z) the moment is
-    converted to ``time_zone`` before the date is taken."""
+def _moment_parts(name: str, time_zone: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """The cell as a naive datetime, as an aware one when it has an offset (else null,
+    converted to ``time_zone``), and the offset text."""
     parts = pl.col(name).str.extract_groups(DATE_PATTERN)
     year, month, day = (parts.struct.field(str(index)) for index in (1, 2, 3))
     hour, minute, second, offset = (parts.struct.field(str(index)) for index in (4, 5, 6, 7))
@@ -174,9 +174,15 @@ def date(name: str, *, time_zone: str, required: bool = False) -> Parsed:
         pl.concat_str([moment_text, offset_text])
         .str.to_datetime("%Y-%m-%dT%H:%M:%S%z", strict=False)
         .dt.convert_time_zone(time_zone)
-        .dt.date()
     )
-    value = pl.when(offset.is_not_null()).then(aware).otherwise(naive.dt.date())
+    return naive, aware, offset
+
+
+def date(name: str, *, time_zone: str, required: bool = False) -> Parsed:
+    """YYYY-MM-DD or YYYY/MM/DD, optionally with a time; with an offset (or Z) the moment is
+    converted to ``time_zone`` before the date is taken."""
+    naive, aware, offset = _moment_parts(name, time_zone)
+    value = pl.when(offset.is_not_null()).then(aware.dt.date()).otherwise(naive.dt.date())
     conditions = [required_error(name)] if required else []
     conditions.append(
         (
@@ -185,6 +191,58 @@ def date(name: str, *, time_zone: str, required: bool = False) -> Parsed:
         )
     )
     return Parsed(value=value, error=first_error(*conditions))
+
+
+MOMENT = pl.Datetime("us", "UTC")
+# the layouts most files use, parsed directly; any other goes through DATE_PATTERN
+MOMENT_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
+
+
+def _moments(cells: pl.Series, time_zone: str) -> pl.Series:
+    """Parse a column of moments: the common layouts at once, the rest by pattern."""
+    frame = cells.rename("v").to_frame()
+    parsed = frame.with_columns(pl.lit(None, dtype=MOMENT).alias("m"))["m"]
+    pending = frame["v"].is_not_null()
+    for layout in MOMENT_FORMATS:
+        if not pending.any():
+            break
+        cells_left = frame.filter(pending)
+        local = cells_left.select(
+            pl.col("v")
+            .str.to_datetime(layout, strict=False, time_unit="us")
+            .dt.replace_time_zone(time_zone, ambiguous="earliest", non_existent="null")
+            .dt.convert_time_zone("UTC")
+        )["v"]
+        parsed = parsed.scatter(pending.arg_true(), local)
+        pending = pending & parsed.is_null()
+    if not pending.any():
+        return parsed
+    naive, aware, offset = _moment_parts("v", time_zone)
+    slow = (
+        pl.when(offset.is_not_null())
+        .then(aware)
+        .otherwise(naive.dt.replace_time_zone(time_zone, ambiguous="earliest", non_existent="null"))
+        .dt.convert_time_zone("UTC")
+    )
+    # a fresh column: the pattern on a filtered string view trips a polars assertion
+    left = pl.DataFrame({"v": frame.filter(pending)["v"].to_list()}, schema={"v": pl.String})
+    rest = left.select(slow.cast(MOMENT).alias("m"))["m"]
+    return parsed.scatter(pending.arg_true(), rest)
+
+
+def moment(name: str, *, time_zone: str, required: bool = False) -> Parsed:
+    """A date with an optional time (``YYYY-MM-DD[ HH:MM[:SS]][offset]``) as an aware moment
+    in UTC; without an offset it is a wall-clock time in ``time_zone``. Whole-column: the
+    usual layouts are parsed directly, only the other cells by pattern."""
+    value = pl.col(name).map_batches(lambda cells: _moments(cells, time_zone), return_dtype=MOMENT)
+    conditions = [required_error(name)] if required else []
+    conditions.append(
+        (
+            pl.col(name).is_not_null() & value.is_null(),
+            _("%(field)s is not a valid date and time (use YYYY-MM-DD HH:MM)") % {"field": name},
+        )
+    )
+    return Parsed(value=value, error=first_error(*conditions), cheap=True)
 
 
 def boolean(name: str) -> Parsed:

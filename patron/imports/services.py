@@ -15,6 +15,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TypeVar
 
+import polars as pl
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,10 +23,10 @@ from django.utils.translation import gettext as _
 from patron.core.audit import SYSTEM, Actor, acting_as
 from patron.core.errors import ValidationFailed
 from patron.core.models import Organization
-from patron.imports.kinds import common, companies, contacts, orders, products, triggers
+from patron.imports.kinds import common, companies, contacts, leads, orders, products, triggers
 from patron.imports.models import ImportRun
 from patron.imports.progress import NoProgress, Progress
-from patron.imports.readers import read_table
+from patron.imports.readers import ImportFileError, read_table
 from patron.imports.rejects import write_rejects
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ KINDS: dict[str, ModuleType] = {
     "contacts": contacts,
     "products": products,
     "orders": orders,
+    "leads": leads,
     "triggers": triggers,
 }
 
@@ -56,6 +58,7 @@ class ImportResult:
     affected_company_ids: list[int] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     run_id: int | None = None
+    duplicates: int = 0
 
     @property
     def seconds(self) -> float:
@@ -83,8 +86,13 @@ def import_file(
     dry_run: bool = False,
     progress: Progress | None = None,
     recompute_lifecycle: bool = True,
+    columns: dict[str, str] | None = None,
 ) -> ImportResult:
-    """Import ``path`` as ``kind``; returns the counts and where the rejects went."""
+    """Import ``path`` as ``kind``; returns the counts and where the rejects went.
+
+    ``columns`` renames the file's columns (header as read → field name) first: the column
+    mapping of the web upload. A column mapped to ``""`` is left out.
+    """
     if kind not in KINDS:
         raise ValidationFailed(
             _("Unknown import kind %(kind)s; use one of: %(kinds)s")
@@ -95,6 +103,8 @@ def import_file(
     progress = progress or NoProgress()
     clock = Stopwatch()
     raw, encoding = clock.run("read", lambda: read_table(path))
+    if columns:
+        raw = apply_mapping(raw, columns)
     run = run_start(organization, actor, kind=kind, path=path, dry_run=dry_run)
     context = common.ImportContext(
         organization=organization, actor=actor, progress=progress, run_id=run.pk
@@ -122,9 +132,32 @@ def import_file(
         ignored_columns=plan.ignored_columns,
         affected_company_ids=affected,
         timings=clock.timings,
+        duplicates=plan.duplicates,
     )
     result.run_id = run_finish(run, result)
     return result
+
+
+def apply_mapping(raw: pl.DataFrame, columns: dict[str, str]) -> pl.DataFrame:
+    """Rename the file's columns as mapped; unmapped ones keep their name, ``""`` drops one."""
+    dropped = [name for name, target in columns.items() if not target and name in raw.columns]
+    renames = {
+        name: target
+        for name, target in columns.items()
+        if target and name in raw.columns and name != target
+    }
+    targets = [*renames.values()]
+    clashes = sorted(
+        {name for name in targets if targets.count(name) > 1}
+        | {name for name in targets if name in raw.columns and name not in renames}
+    )
+    if clashes:
+        raise ImportFileError(
+            _("Two columns are mapped to the same field: %(columns)s")
+            % {"columns": ", ".join(clashes)},
+            dict.fromkeys(clashes, _("mapped twice")),
+        )
+    return raw.drop(dropped).rename(renames)
 
 
 def write_atomically(plan: common.Plan, actor: Actor) -> list[int]:
@@ -163,6 +196,7 @@ def run_finish(run: ImportRun, result: ImportResult) -> int:
     run.created = result.created
     run.updated = result.updated
     run.unchanged = result.unchanged
+    run.duplicates = result.duplicates
     run.rejected = result.rejected
     run.rejects_path = str(result.rejects_path or "")[:500]
     run.finished_at = timezone.now()
@@ -172,6 +206,7 @@ def run_finish(run: ImportRun, result: ImportResult) -> int:
             "created",
             "updated",
             "unchanged",
+            "duplicates",
             "rejected",
             "rejects_path",
             "finished_at",

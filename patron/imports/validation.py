@@ -38,11 +38,16 @@ class Checks:
         Each parser depends only on its own cell, so on a big file it runs once per distinct
         value (dates, amounts and codes repeat a lot) and the result is joined back.
         """
+        # lazily: an error expression repeats its value's, which is then computed once
         if raw.height < DISTINCT_THRESHOLD:
-            return raw.select(
-                ROW,
-                *[parser.value.alias(name) for name, parser in parsers.items()],
-                *[self.error(name, parser.error) for name, parser in parsers.items()],
+            return (
+                raw.lazy()
+                .select(
+                    ROW,
+                    *[parser.value.alias(name) for name, parser in parsers.items()],
+                    *[self.error(name, parser.error) for name, parser in parsers.items()],
+                )
+                .collect()
             )
         whole: list[pl.Expr] = []  # cheap parsers, over the whole column
         distinct: dict[str, pl.DataFrame] = {}
@@ -50,10 +55,15 @@ class Checks:
             if parser.cheap:
                 whole += [parser.value.alias(name), self.error(name, parser.error)]
             else:
-                distinct[name] = raw.select(pl.col(name).unique()).with_columns(
-                    parser.value.alias(f"{name}__value"), self.error(name, parser.error)
+                distinct[name] = (
+                    raw.lazy()
+                    .select(pl.col(name).unique())
+                    .with_columns(
+                        parser.value.alias(f"{name}__value"), self.error(name, parser.error)
+                    )
+                    .collect()
                 )
-        result = raw.select(ROW, *[pl.col(name) for name in distinct], *whole)
+        result = raw.lazy().select(ROW, *[pl.col(name) for name in distinct], *whole).collect()
         for name, values in distinct.items():
             result = (
                 result.join(values, on=name, how="left", nulls_equal=True, maintain_order="left")

@@ -19,3 +19,17 @@ class MqlSource(models.TextChoices):
     RULE = "rule", _("Marketing rule")
     IMPORT = "import", _("Import")
     MANUAL = "manual", _("By hand")
+
+
+class MatchKey(models.TextChoices):
+    """What made an imported row a duplicate (see patron.leads.rules)."""
+
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    NAME = "name", _("Company and contact name")
+
+
+class DuplicateStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    MERGED = "merged", _("Merged")
+    DISMISSED = "dismissed", _("Dismissed")

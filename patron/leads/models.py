@@ -8,10 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from patron.companies.choices import Industry
 from patron.core.models import OrgScopedModel
-from patron.leads.choices import LeadStatus, MqlSource
+from patron.imports.models import CreatedByImport, ImportRun
+from patron.leads.choices import DuplicateStatus, LeadStatus, MatchKey, MqlSource
 
 
-class Lead(OrgScopedModel):
+class Lead(CreatedByImport, OrgScopedModel):
     external_id = models.CharField(_("lead id"), max_length=64)
     company_name = models.CharField(_("company name"), max_length=200, blank=True)
     contact_name = models.CharField(_("contact name"), max_length=150, blank=True)
@@ -56,6 +57,7 @@ class Lead(OrgScopedModel):
         blank=True,
         related_name="leads",
         verbose_name=_("company"),
+        db_index=False,  # mostly empty: a partial index (Meta) serves the lookups
     )
     contact = models.ForeignKey(
         "companies.Contact",
@@ -64,6 +66,7 @@ class Lead(OrgScopedModel):
         blank=True,
         related_name="leads",
         verbose_name=_("contact"),
+        db_index=False,  # mostly empty: a partial index (Meta) serves the lookups
     )
     # when the lead entered Patron (imports carry the list's own date); overrides the base
     # class's auto_now_add so that it can be given
@@ -73,6 +76,20 @@ class Lead(OrgScopedModel):
     # derived from the activities (patron.leads.touches): the first hunter touch since mql_at
     first_touch_at = models.DateTimeField(_("first touched at"), null=True, blank=True)
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
+    # duplicate match keys (patron.leads.rules), kept by every write so matching is a join
+    email_key = models.CharField(max_length=254, null=True, blank=True, editable=False)
+    phone_key = models.CharField(max_length=40, null=True, blank=True, editable=False)
+    name_key = models.CharField(max_length=400, null=True, blank=True, editable=False)
+    # a lead merged into another (status "merged") keeps its row and history and names it
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_leads",
+        verbose_name=_("merged into"),
+        db_index=False,
+    )
 
     class Meta:
         verbose_name = _("lead")
@@ -104,6 +121,22 @@ class Lead(OrgScopedModel):
                 fields=["organization", "mql_at", "owner", "team", "first_touch_at"],
                 name="lead_mql_at",
             ),
+            models.Index(fields=["organization", "email_key"], name="lead_email_key"),
+            models.Index(fields=["organization", "phone_key"], name="lead_phone_key"),
+            models.Index(fields=["organization", "name_key"], name="lead_name_key"),
+            # foreign keys that most leads leave empty: indexed only where set, so a bulk
+            # import of new leads does not maintain three indexes of NULLs
+            models.Index(
+                fields=["company"], name="lead_company", condition=models.Q(company__isnull=False)
+            ),
+            models.Index(
+                fields=["contact"], name="lead_contact", condition=models.Q(contact__isnull=False)
+            ),
+            models.Index(
+                fields=["merged_into"],
+                name="lead_merged_into",
+                condition=models.Q(merged_into__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -114,3 +147,92 @@ class Lead(OrgScopedModel):
     @property
     def is_mql(self) -> bool:
         return self.mql_at is not None
+
+
+class LeadDuplicate(OrgScopedModel):
+    """A row of a lead import that matched an existing lead or contact (or an earlier row of the
+    same file) and was therefore not created; it waits for review: merge or dismiss.
+
+    ``values`` are the row's cells as imported. ``lead`` is the lead the row became when it was
+    dismissed (created as a separate lead) or, for a duplicate found between two stored leads,
+    the newer of them.
+    """
+
+    import_run = models.ForeignKey(
+        ImportRun,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("import run"),
+    )
+    row = models.PositiveIntegerField(_("row"), null=True, blank=True)
+    external_id = models.CharField(_("lead id"), max_length=64, blank=True)
+    values = models.JSONField(_("values"), default=dict)
+    matched_lead = models.ForeignKey(
+        Lead,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("matched lead"),
+    )
+    matched_contact = models.ForeignKey(
+        "companies.Contact",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="lead_duplicates",
+        verbose_name=_("matched contact"),
+    )
+    match_key = models.CharField(_("matched by"), max_length=8, choices=MatchKey.choices)
+    lead = models.ForeignKey(
+        Lead,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lead"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN
+    )
+    resolved_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lead duplicate")
+        verbose_name_plural = _("lead duplicates")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(matched_lead__isnull=False)
+                | models.Q(matched_contact__isnull=False),
+                name="lead_duplicate_has_match",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=[choice.value for choice in DuplicateStatus]),
+                name="lead_duplicate_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status", "id"], name="lead_duplicate_status"),
+            models.Index(fields=["import_run", "status"], name="lead_duplicate_run"),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id or str(self.pk)
+
+    @property
+    def value_text(self) -> str:
+        values = self.values or {}
+        return " · ".join(
+            str(values[name]) for name in ("contact_name", "company_name") if values.get(name)
+        )

@@ -4,6 +4,7 @@ from patron.web.views import auth, companies, dashboard
 from patron.web.views import calls as calls_views
 from patron.web.views import funnel as funnel_views
 from patron.web.views import funnel_settings as funnel_settings_views
+from patron.web.views import leads as lead_views
 from patron.web.views import pipeline as pipeline_views
 from patron.web.views import prospecting as prospecting_views
 from patron.web.views import refine as refine_views
@@ -17,6 +18,26 @@ urlpatterns = [
     path("dashboard/indicators/", dashboard.indicators_widget, name="dashboard-indicators"),
     path("companies/", companies.company_list_view, name="company-list"),
     path("companies/<int:company_id>/", companies.company_detail_view, name="company-detail"),
+    path("leads/", lead_views.lead_list_view, name="lead-list"),
+    path("leads/<int:lead_id>/", lead_views.lead_detail_view, name="lead-detail"),
+    path("leads/import/", lead_views.lead_import_view, name="lead-import"),
+    path("leads/import/<str:token>/", lead_views.lead_import_map_view, name="lead-import-map"),
+    path(
+        "leads/import/<str:token>/rejects/",
+        lead_views.lead_import_rejects_view,
+        name="lead-import-rejects",
+    ),
+    path("leads/duplicates/", lead_views.duplicate_list_view, name="lead-duplicates"),
+    path(
+        "leads/duplicates/<int:duplicate_id>/",
+        lead_views.duplicate_detail_view,
+        name="lead-duplicate",
+    ),
+    path(
+        "leads/duplicates/<int:duplicate_id>/<str:action>/",
+        lead_views.duplicate_action_view,
+        name="lead-duplicate-action",
+    ),
     path("pipeline/", pipeline_views.board_view, name="pipeline"),
     path("pipeline/<int:opportunity_id>/move/", pipeline_views.move_view, name="pipeline-move"),
     path("opportunities/new/", pipeline_views.opportunity_new_view, name="opportunity-new"),

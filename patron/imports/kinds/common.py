@@ -49,6 +49,7 @@ class Plan:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    duplicates: int = 0  # rows linked to a matching record instead of created (leads)
     write_rows: int = 0
     write: Callable[[], list[int]] = field(default=list)
 

@@ -17,7 +17,7 @@ from patron.imports.services import KINDS, ImportResult, import_file
 
 
 class Command(BaseCommand):
-    help = _("Import companies, contacts, products or orders from a CSV or XLSX file.")
+    help = _("Import companies, contacts, products, orders or leads from a CSV or XLSX file.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=sorted(KINDS), help=_("what the file holds"))
@@ -79,6 +79,14 @@ class Command(BaseCommand):
                 "seconds": result.seconds,
             }
         )
+        if result.kind == "leads":
+            self.stdout.write(
+                _(
+                    "Duplicates: %(duplicates)d rows matched an existing lead or contact and "
+                    "were linked to it for review instead of created"
+                )
+                % {"duplicates": result.duplicates}
+            )
         if result.rejects_path is not None:
             self.stdout.write(
                 _("Rejected rows and reasons: %(path)s") % {"path": result.rejects_path}
