@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from typing import Any
 
@@ -79,6 +79,7 @@ SDR_PACK = (
 )
 AE_PACK = ("closed_won_revenue", "new_deals", "asp", "win_rate", "pct_reaching_stage_2")
 METRICS = SDR_PACK + AE_PACK  # plus engagement_mode, per play
+PER_BUCKET_QUERIES = 26  # a trend of up to this many weeks or months asks bucket by bucket
 MONEY = {"new_pipeline", "pipeline_per_opp", "sdr_bookings", "closed_won_revenue", "asp"}
 
 
@@ -382,17 +383,12 @@ class FunnelQuery:
 
     def people(self) -> dict[int, FunnelMetrics]:
         """The metrics of each person in scope (the same as asking for that person alone)."""
-        keys = {
-            "leads": ("owner_id",),
-            "mqls": ("owner_id",),
-            "created": ("owner_id", "source_sdr_id"),
-            "closed": ("owner_id", "source_sdr_id"),
-        }
-        result: dict[int, FunnelMetrics] = {}
-        for _part, row in self._grouped(keys):
-            persons = {p for p in (row.get("owner_id"), row.get("source_sdr_id")) if p is not None}
-            for person in persons:
-                result.setdefault(person, FunnelMetrics()).counts.add(row)
+        from patron.funnel.per_person import person_counts
+
+        with analytic_reads():
+            result = {
+                person: FunnelMetrics(counts) for person, counts in person_counts(self).items()
+            }
         sdrs = self.headcount(FunnelRole.SDR)
         for person in sdrs | self.headcount(FunnelRole.AE):
             result.setdefault(person, FunnelMetrics())
@@ -412,10 +408,18 @@ class FunnelQuery:
     def trend(self, size: str) -> list[tuple[Bucket, FunnelMetrics]]:
         """The metrics week by week or month by month (each bucket clipped to the period)."""
         periods = buckets(self.date_from, self.date_to, size)
-        keys = dict.fromkeys(("leads", "mqls", "created", "closed"), ("bucket",))
         result = [FunnelMetrics() for _ in periods]
-        for _part, row in self._grouped(keys, periods):
-            result[row["bucket"]].counts.add(row)
+        if len(periods) <= PER_BUCKET_QUERIES:
+            # each bucket's aggregates over its own index range: nothing to sort or hash
+            with analytic_reads():  # one transaction for all the buckets
+                for index, period in enumerate(periods):
+                    part = replace(self, date_from=period.first, date_to=period.last)
+                    for _part, row in part._grouped({}):
+                        result[index].counts.add(row)
+        else:
+            keys = dict.fromkeys(("leads", "mqls", "created", "closed"), ("bucket",))
+            for _part, row in self._grouped(keys, periods):
+                result[row["bucket"]].counts.add(row)
         spells = self._spells(FunnelRole.SDR)
         for index, period in enumerate(periods):
             result[index].sdr_headcount = len(_holding(spells, period.first, period.last))

@@ -109,10 +109,15 @@ class Lead(CreatedByImport, OrgScopedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["organization", "owner", "created_at"], name="lead_owner_created"),
+            models.Index(fields=["organization", "team", "created_at"], name="lead_team_created"),
             # the funnel's counts per period, person and team read these indexes alone
+            # (patron.funnel.metrics and .per_person)
             models.Index(
-                fields=["organization", "team", "created_at", "owner"], name="lead_team_created"
+                fields=["organization", "owner", "created_at", "team"], name="lead_owner_created"
+            ),
+            models.Index(
+                fields=["organization", "owner", "mql_at", "team", "first_touch_at"],
+                name="lead_owner_mql",
             ),
             models.Index(
                 fields=["organization", "created_at", "owner", "team"], name="lead_created"

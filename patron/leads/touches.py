@@ -42,17 +42,23 @@ def first_touch() -> Subquery:
 
 
 def _update_sql(where: str) -> str:
+    """Set the first touch of the leads ``where`` selects, writing only the rows whose value
+    changes (an UPDATE rewrites every index entry of the row it touches)."""
     lead = quote("leads_lead")
     activity = quote("activities_activity")
     kinds = ", ".join(f"'{kind}'" for kind in TOUCH_KINDS)
     roles = ", ".join(f"'{role}'" for role in HUNTER_ROLES)
-    return (
-        f"UPDATE {lead} SET first_touch_at = CASE WHEN {lead}.mql_at IS NULL THEN NULL ELSE ("
-        f"SELECT MIN(a.occurred_at) FROM {activity} a WHERE a.lead_id = {lead}.id"
-        f" AND a.occurred_at >= {lead}.mql_at AND a.kind IN ({kinds})"
+    touch = (
+        f"SELECT MIN(a.occurred_at) FROM {activity} a WHERE a.lead_id = l.id"
+        f" AND a.occurred_at >= l.mql_at AND a.kind IN ({kinds})"
         f" AND a.user_id IN (SELECT r.user_id FROM {quote('accounts_userrole')} r"
-        f" WHERE r.role IN ({roles}))) END"
-        f" WHERE {lead}.organization_id = %s{where}"
+        f" WHERE r.role IN ({roles}))"
+    )
+    return (
+        f"UPDATE {lead} SET first_touch_at = t.touch FROM (SELECT l.id, ({touch}) AS touch"
+        f" FROM {lead} l WHERE l.organization_id = %s"
+        f" AND (l.mql_at IS NOT NULL OR l.first_touch_at IS NOT NULL){where}) t"
+        f" WHERE {lead}.id = t.id AND {lead}.first_touch_at IS DISTINCT FROM t.touch"
     )
 
 
@@ -64,7 +70,6 @@ def first_touch_refresh(
 ) -> None:
     """Set ``first_touch_at`` from the activities: of ``lead_ids``, of the leads that the
     people ``user_ids`` touched (their role changed), or (neither) of every lead."""
-    lead = quote("leads_lead")
     with connection.cursor() as cursor:
         if lead_ids is None and user_ids is None:
             cursor.execute(_update_sql(""), [organization.pk])
@@ -76,7 +81,7 @@ def first_touch_refresh(
                 marks = ", ".join(["%s"] * len(chunk))
                 cursor.execute(
                     _update_sql(
-                        f" AND {lead}.id IN (SELECT lead_id FROM"
+                        " AND l.id IN (SELECT lead_id FROM"
                         f" {quote('activities_activity')} WHERE user_id IN ({marks})"
                         " AND lead_id IS NOT NULL)"
                     ),
@@ -87,9 +92,7 @@ def first_touch_refresh(
             for start in range(0, len(ids), ID_CHUNK):
                 chunk = ids[start : start + ID_CHUNK]
                 marks = ", ".join(["%s"] * len(chunk))
-                cursor.execute(
-                    _update_sql(f" AND {lead}.id IN ({marks})"), [organization.pk, *chunk]
-                )
+                cursor.execute(_update_sql(f" AND l.id IN ({marks})"), [organization.pk, *chunk])
 
 
 __all__ = ["HUNTER_ROLES", "TOUCH_KINDS", "first_touch", "first_touch_refresh", "hunter_ids"]
