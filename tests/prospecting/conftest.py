@@ -74,3 +74,4 @@ def company_factory(organization: Any) -> Callable[..., Any]:
         return Company.objects.create(organization=organization, **fields)
 
     return make
+from tests.api.conftest import api_for  # noqa: F401 - the API client fixture
