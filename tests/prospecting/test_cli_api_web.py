@@ -218,8 +218,8 @@ def test_api_profile_update_versions_and_rescores(world, api, seller):
     assert [(v["number"], v["note"]) for v in versions] == [(2, "more weight on Jiangsu"), (1, "")]
 
 
-def test_api_triggers_create_list_and_validate(world, api, company_factory):
-    company = company_factory(external_id="C-77", name="Delta")
+def test_api_triggers_create_list_and_validate(world, api, company_factory, seller):
+    company = company_factory(external_id="C-77", name="Delta", team=seller.team)
     created = api.post(
         "/prospecting/triggers",
         {
