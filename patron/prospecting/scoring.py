@@ -654,3 +654,85 @@ def reference_facts(*, seller_id: int, lead_ids: Sequence[int]) -> list[LeadFact
             )
         )
     return facts
+
+
+# --- a change of weights or priorities only ------------------------------------------------
+
+
+def points_only_change(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """True when only the points of industry, title or territory values changed: the same
+    target values, window and trigger priorities, and no target territory inside another
+    (then a priority could change which territory a lead matches). Such a change never
+    changes who is in target, what matched, or which trigger counts."""
+    if before["trigger_days"] != after["trigger_days"]:
+        return False
+    if before["weights"]["trigger"] != after["weights"]["trigger"]:
+        return False
+
+    def values(snapshot: dict[str, Any], dimension: str) -> list[str]:
+        return sorted(t["value"] for t in snapshot["targets"] if t["dimension"] == dimension)
+
+    def triggers(snapshot: dict[str, Any]) -> list[tuple[str, Any]]:
+        return sorted(
+            (t["value"], t["priority"]) for t in snapshot["targets"] if t["dimension"] == "trigger"
+        )
+
+    if any(
+        values(before, name) != values(after, name) for name in ("industry", "title", "territory")
+    ):
+        return False
+    if triggers(before) != triggers(after):
+        return False
+    codes = set(values(after, "territory"))
+    return not any(
+        code in codes
+        for chain in region_chains().values()
+        for code in chain[1:]
+        if chain[0] in codes
+    )
+
+
+def reweigh(profile: IcpProfile) -> int:
+    """Apply new weights or priorities from the stored matches alone (no lead is read):
+    only the rows whose points change are written."""
+    rules = profile_rules(profile)
+    table = LeadScore._meta.db_table
+    industry_sql, industry_params = _case(
+        "industry", {v: rules.priority("industry", own) for v, own in rules.industries.items()}, "0"
+    )
+    title_sql, title_params = _case(
+        "title_target",
+        {display: rules.priority("title", own) for display, own in rules.titles.values()},
+        "0",
+    )
+    territory_sql, territory_params = _case(
+        "territory_target",
+        {code: rules.priority("territory", own) for code, own in rules.territories.items()},
+        "0",
+    )
+    score = (
+        f"({industry_sql}) + ({title_sql}) + ({territory_sql}) + trigger_points + won_points"
+        " + reference_points + involved_points"
+    )
+    score_params = [*industry_params, *title_params, *territory_params]
+    return _execute(
+        f"UPDATE {table} SET industry_points = {industry_sql}, title_points = {title_sql},"
+        f" territory_points = {territory_sql}, score = {score},"
+        f" rank_key = {_rank_sql(score, 'last_trigger_on')}, profile_version = %s,"
+        " computed_at = %s"
+        f" WHERE seller_id = %s AND (industry_points <> {industry_sql}"
+        f" OR title_points <> {title_sql} OR territory_points <> {territory_sql})",
+        [
+            *industry_params,
+            *title_params,
+            *territory_params,
+            *score_params,
+            *score_params,
+            profile.version,
+            connection.ops.adapt_datetimefield_value(timezone.now()),
+            profile.seller_id,
+            *industry_params,
+            *title_params,
+            *territory_params,
+        ],
+    )
