@@ -720,7 +720,8 @@ def reweigh(profile: IcpProfile) -> int:
         f" territory_points = {territory_sql}, score = {score},"
         f" rank_key = {_rank_sql(score, 'last_trigger_on')}, profile_version = %s,"
         " computed_at = %s"
-        f" WHERE seller_id = %s AND (industry_points <> {industry_sql}"
+        # "+seller_id": read the table in order, not a million rows through the index
+        f" WHERE +seller_id = %s AND (industry_points <> {industry_sql}"
         f" OR title_points <> {title_sql} OR territory_points <> {territory_sql})",
         [
             *industry_params,
