@@ -339,3 +339,13 @@ def test_company_page_has_the_trigger_form(world, client_for, manager):
     page = client_for(manager).get(f"/companies/{company.pk}/").content.decode()
     assert 'id="trigger-add"' in page
     assert "Merger" in page
+
+
+def test_a_manager_picks_a_team_sellers_profile(world, client_for, manager, seller):
+    page = client_for(manager).get("/prospecting/profile/?seller=seller").content.decode()
+
+    assert 'id="seller-pick"' in page
+    assert '<option value="seller" selected>' in page
+    assert (
+        client_for(world["outsider"]).get("/prospecting/profile/?seller=seller").status_code == 404
+    )
