@@ -70,6 +70,8 @@ class Lead(OrgScopedModel):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     mql_at = models.DateTimeField(_("became MQL at"), null=True, blank=True)
     mql_source = models.CharField(_("MQL by"), max_length=16, choices=MqlSource.choices, blank=True)
+    # derived from the activities (patron.leads.touches): the first hunter touch since mql_at
+    first_touch_at = models.DateTimeField(_("first touched at"), null=True, blank=True)
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
 
     class Meta:
@@ -90,10 +92,23 @@ class Lead(OrgScopedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["organization", "owner", "created_at"], name="lead_owner_created"),
             models.Index(fields=["organization", "team", "created_at"], name="lead_team_created"),
-            models.Index(fields=["organization", "created_at"], name="lead_created"),
-            models.Index(fields=["organization", "mql_at"], name="lead_mql_at"),
+            # the funnel's counts per period, person and team read these indexes alone
+            # (patron.funnel.metrics and .per_person)
+            models.Index(
+                fields=["organization", "owner", "created_at", "team"], name="lead_owner_created"
+            ),
+            models.Index(
+                fields=["organization", "owner", "mql_at", "team", "first_touch_at"],
+                name="lead_owner_mql",
+            ),
+            models.Index(
+                fields=["organization", "created_at", "owner", "team"], name="lead_created"
+            ),
+            models.Index(
+                fields=["organization", "mql_at", "owner", "team", "first_touch_at"],
+                name="lead_mql_at",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from patron.core.models import Organization
 from patron.core.records import record_create, record_update
 from patron.leads.choices import MqlSource
 from patron.leads.models import Lead
+from patron.leads.touches import first_touch_refresh
 
 LEAD_FIELDS = (
     "external_id",
@@ -85,9 +86,12 @@ def lead_mark_mql(
         )
     if lead.mql_at is not None:
         return lead
-    return record_update(
+    lead = record_update(
         lead,
         {"mql_at": at, "mql_source": source},
         allowed=("mql_at", "mql_source"),
         unique_field="external_id",
     )
+    first_touch_refresh(organization=lead.organization, lead_ids=[lead.pk])
+    lead.refresh_from_db(fields=["first_touch_at"])
+    return lead
