@@ -148,6 +148,7 @@ def profile_save(
     accepted change writes a new IcpProfileVersion and re-scores the seller's list."""
     profile = profile_get_or_create(seller=seller)
     profile = IcpProfile.objects.select_for_update().get(pk=profile.pk)
+    original = profile_snapshot(profile)
     values: dict[str, Any] = {}
     for name, weight in (weights or {}).items():
         if name not in WEIGHT_FIELDS:
@@ -218,7 +219,10 @@ def profile_save(
         changes["version"] = [number - 1, number]
         audit_record(profile, AuditEvent.Action.UPDATE, changes)
     if rescore:
-        _rescore(profile.organization_id, seller_ids=[seller.pk])
+        if scoring.points_only_change(original, snapshot):
+            scoring.reweigh(profile)
+        else:
+            _rescore(profile.organization_id, seller_ids=[seller.pk])
     return profile
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from patron.prospecting import scoring, services
-from patron.prospecting.models import LeadScore
+from patron.prospecting.models import IcpProfile, LeadScore
 from patron.prospecting.rules import LeadFacts, rank_key, score_lead, title_key
 from tests.prospecting.conftest import TODAY
 
@@ -53,7 +53,7 @@ def _facts(lead: Any, seller: Any) -> LeadFacts:
     )
 
 
-def _assert_agree(seller: Any, leads: list[Any]) -> None:
+def _assert_agree(seller: Any, leads: list[Any], today: dt.date = TODAY) -> None:
     from patron.prospecting.models import IcpProfile
 
     profile = IcpProfile.objects.get(seller=seller)
@@ -61,7 +61,7 @@ def _assert_agree(seller: Any, leads: list[Any]) -> None:
     stored = {row.lead_id: row for row in LeadScore.objects.filter(seller=seller)}
     assert set(stored) == {lead.pk for lead in leads}
     for lead in leads:
-        expected = score_lead(rules, _facts(lead, seller), TODAY)
+        expected = score_lead(rules, _facts(lead, seller), today)
         row = stored[lead.pk]
         got = (
             row.in_target,
@@ -103,10 +103,20 @@ def _assert_agree(seller: Any, leads: list[Any]) -> None:
         assert row.rank_key == rank_key(expected.score, expected.last_trigger_on)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize(("seed", "bulk"), [(1, False), (2, True), (3, False), (4, True)])
 def test_sql_scorer_agrees_with_pure_rules_on_random_data(
-    seed, organization, regions, seller, user_factory, lead_factory, company_factory
+    seed,
+    bulk,
+    monkeypatch,
+    organization,
+    regions,
+    seller,
+    user_factory,
+    lead_factory,
+    company_factory,
 ):
+    if bulk:  # the whole-list path that drops and rebuilds the index
+        monkeypatch.setattr(scoring, "BULK_ROWS", 1)
     from patron.funnel.models import Opportunity  # noqa: F401
     from patron.prospecting.models import LeadInvolvement, TriggerEvent
     from patron.sales.models import Order
@@ -167,3 +177,27 @@ def test_sql_scorer_agrees_with_pure_rules_on_random_data(
         organization=organization, lead_ids=[lead.pk for lead in leads[:5]], today=TODAY
     )
     _assert_agree(seller, leads)
+    # a change of weights and industry/title priorities only (applied from the stored
+    # matches when possible) gives the same rows as scoring from scratch
+    services.score_seller(seller=seller)  # on the real date, as the profile change does
+    profile = IcpProfile.objects.get(seller=seller)
+    kept = {
+        dimension: [
+            (
+                t.value,
+                rng.choice([None, 0, 1, 2]) if dimension in ("industry", "title") else t.priority,
+            )
+            for t in profile.targets.filter(dimension=dimension).order_by("id")
+        ]
+        for dimension in ("industry", "title", "territory", "trigger")
+    }
+    services.profile_save(
+        seller=seller,
+        weights={
+            "industry": rng.randint(0, 2),
+            "title": rng.randint(0, 2),
+            "territory": rng.randint(0, 2),
+        },
+        targets=kept,
+    )
+    _assert_agree(seller, leads, scoring.today_for(organization.time_zone))

@@ -92,10 +92,11 @@ def profile_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Profile saved; the list is scored again."))
             return redirect(f"{reverse('web:prospecting-profile')}?seller={seller.username}")
     preview = list(score_list(user, seller=seller)[:PREVIEW_ROWS]) if profile else []
+    sellers = list(visible_sellers(user))
     names = region_names_for(preview)
     context: dict[str, Any] = {
         "seller": seller,
-        "sellers": list(visible_sellers(user)) if seller != user or user.is_admin else [],
+        "sellers": sellers if len(sellers) > 1 else [],
         "profile": profile,
         "form": form,
         "industry_rows": form.rows("industry", [(v, v) for v in _values(form, "industry")]),
@@ -202,7 +203,8 @@ def trigger_add_view(request: HttpRequest) -> HttpResponse:
     form = TriggerEventForm(request.POST)
     if not form.is_valid():
         reasons = "; ".join(
-            f"{form[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()
+            f"{form[name].label}: {' '.join(str(error) for error in errors)}"
+            for name, errors in form.errors.items()
         )
         messages.error(request, _("Nothing changed: %(reason)s") % {"reason": reasons})
         return _back(request, fallback)
