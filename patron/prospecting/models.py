@@ -257,18 +257,30 @@ class LeadScore(models.Model):
     ``(rank_key, lead_created_at, lead_id)`` (``RANK_ORDER``): oldest lead first among ties.
     """
 
+    # Derived data, rewritten set-wise from the leads: no database-level foreign keys (each
+    # would cost a parent lookup per written row); deletes still cascade through the ORM and
+    # a full re-score drops rows whose lead left the list.
     lead = models.OneToOneField(
         "leads.Lead",
         on_delete=models.CASCADE,
         primary_key=True,
         related_name="score",
         verbose_name=_("lead"),
+        db_constraint=False,
     )
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     seller = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     profile_version = models.PositiveIntegerField(_("profile version"))
     in_target = models.BooleanField(_("in target"))
@@ -298,14 +310,14 @@ class LeadScore(models.Model):
         verbose_name = _("lead score")
         verbose_name_plural = _("lead scores")
         constraints = [
-            models.UniqueConstraint(fields=["seller", "lead"], name="lead_score_unique"),
             models.CheckConstraint(condition=models.Q(score__lte=12), name="lead_score_range"),
         ]
         indexes = [
+            # the ranked list of a seller, in target or not, read in order from the index
             models.Index(
-                fields=["seller", "in_target", "rank_key", "lead"], name="lead_score_ranked"
+                fields=["seller", "in_target", "rank_key", "lead_created_at", "lead"],
+                name="lead_score_ranked",
             ),
-            models.Index(fields=["lead"], name="lead_score_lead"),
         ]
 
     def __str__(self) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from django.db import connection, transaction
@@ -29,7 +30,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from patron.companies.models import Company, Region
-from patron.core.bulk import insert_rows, is_postgres
+from patron.core.bulk import deferred_indexes, insert_rows, is_postgres
 from patron.funnel.choices import OpportunityStatus
 from patron.funnel.models import Opportunity
 from patron.leads.models import Lead
@@ -55,8 +56,11 @@ from patron.sales.models import COUNTED_STATUSES, Order
 TMP_TITLE = "prospecting_tmp_title"
 TMP_REGION = "prospecting_tmp_region"
 TMP_TRIGGER = "prospecting_tmp_trigger"
+TMP_COMPANY_TRIGGER = "prospecting_tmp_company_trigger"
 TMP_IDS = "prospecting_tmp_ids"
 TMP_INDUSTRY = "prospecting_tmp_industry"
+# a whole-list rewrite at least this big, and at least half the table, rebuilds the index once
+BULK_ROWS = 100_000
 SCORE_COLUMNS = (
     "organization_id",
     "seller_id",
@@ -266,51 +270,55 @@ def _load_regions(profile: Profile) -> None:
     insert_rows(TMP_REGION, ("region_id", "code", "points"), rows)
 
 
-def _load_triggers(profile: Profile, today: dt.date, where: str, params: list[Any]) -> None:
-    _temp_table(
-        TMP_TRIGGER,
-        "lead_id bigint PRIMARY KEY, type varchar(32), occurred_on date, points smallint,"
-        " last_on date",
-    )
+def _load_triggers(organization_id: int, profile: Profile, today: dt.date) -> None:
+    """Per lead and per company, the best targeted trigger within the window (highest
+    priority, then most recent, then type) and the most recent one: a window function over
+    the events, not over the leads (a company's event reaches all its leads by a join)."""
+    columns = "type varchar(32), occurred_on date, points smallint, last_on date"
+    _temp_table(TMP_TRIGGER, f"lead_id bigint PRIMARY KEY, {columns}")
+    _temp_table(TMP_COMPANY_TRIGGER, f"company_id bigint PRIMARY KEY, {columns}")
     if not profile.triggers:
         return
     priorities = {kind: profile.priority("trigger", own) for kind, own in profile.triggers.items()}
     points_sql, points_params = _case("e.type", priorities, default="0")
     kinds = sorted(priorities)
     since, until = _date(today - dt.timedelta(days=profile.trigger_days)), _date(today)
-    events = TriggerEvent._meta.db_table
-    leads = Lead._meta.db_table
-    window = f"e.type IN ({', '.join(['%s'] * len(kinds))}) AND e.occurred_on BETWEEN %s AND %s"
-    window_params = [*kinds, since, until]
-    matched = (
-        f"SELECT l.id AS lead_id, e.type AS type, e.occurred_on AS occurred_on,"
-        f" {points_sql} AS points FROM {leads} l JOIN {events} e ON e.lead_id = l.id"
-        f" WHERE {where} AND {window}"
-        f" UNION ALL"
-        f" SELECT l.id, e.type, e.occurred_on, {points_sql} FROM {leads} l"
-        f" JOIN {events} e ON e.company_id = l.company_id"
-        f" WHERE {where} AND {window}"
+    for table, subject in ((TMP_TRIGGER, "lead_id"), (TMP_COMPANY_TRIGGER, "company_id")):
+        matched = (
+            f"SELECT e.{subject} AS subject, e.type AS type, e.occurred_on AS occurred_on,"
+            f" {points_sql} AS points FROM {TriggerEvent._meta.db_table} e"
+            f" WHERE e.organization_id = %s AND e.{subject} IS NOT NULL"
+            f" AND e.type IN ({', '.join(['%s'] * len(kinds))})"
+            " AND e.occurred_on BETWEEN %s AND %s"
+        )
+        ranked = (
+            "SELECT subject, type, occurred_on, points,"
+            " ROW_NUMBER() OVER (PARTITION BY subject ORDER BY points DESC, occurred_on DESC,"
+            " type ASC) AS position,"
+            " MAX(occurred_on) OVER (PARTITION BY subject) AS last_on"
+            f" FROM ({matched}) m"
+        )
+        _execute(
+            f"INSERT INTO {table} ({subject}, type, occurred_on, points, last_on)"
+            f" SELECT subject, type, occurred_on, points, last_on FROM ({ranked}) r"
+            " WHERE position = 1",
+            [*points_params, organization_id, *kinds, since, until],
+        )
+
+
+def _trigger_columns() -> str:
+    """The lead's best trigger: its own (tl) or its company's (tc), by the rules' order."""
+    lead_wins = (
+        "(tl.lead_id IS NOT NULL AND (tc.company_id IS NULL OR tl.points > tc.points"
+        " OR (tl.points = tc.points AND (tl.occurred_on > tc.occurred_on"
+        " OR (tl.occurred_on = tc.occurred_on AND tl.type <= tc.type)))))"
     )
-    matched_params = [
-        *points_params,
-        *params,
-        *window_params,
-        *points_params,
-        *params,
-        *window_params,
-    ]
-    ranked = (
-        "SELECT lead_id, type, occurred_on, points,"
-        " ROW_NUMBER() OVER (PARTITION BY lead_id ORDER BY points DESC, occurred_on DESC,"
-        " type ASC) AS position,"
-        " MAX(occurred_on) OVER (PARTITION BY lead_id) AS last_on"
-        f" FROM ({matched}) m"
-    )
-    _execute(
-        f"INSERT INTO {TMP_TRIGGER} (lead_id, type, occurred_on, points, last_on)"
-        f" SELECT lead_id, type, occurred_on, points, last_on FROM ({ranked}) r"
-        " WHERE position = 1",
-        matched_params,
+    return (
+        f" CASE WHEN {lead_wins} THEN tl.type ELSE tc.type END AS trigger_type,"
+        f" CASE WHEN {lead_wins} THEN tl.occurred_on ELSE tc.occurred_on END AS trigger_on,"
+        f" CASE WHEN {lead_wins} THEN tl.points ELSE tc.points END AS trigger_points,"
+        " CASE WHEN tl.last_on IS NULL THEN tc.last_on WHEN tc.last_on IS NULL THEN tl.last_on"
+        " WHEN tl.last_on > tc.last_on THEN tl.last_on ELSE tc.last_on END AS last_trigger_on,"
     )
 
 
@@ -359,32 +367,47 @@ UPSERT_COMPARED = (
 )
 
 
-def _upsert_scores(
+def _score_select(
     *,
     profile: IcpProfile,
     rules: Profile,
     where: str,
     params: list[Any],
     now: dt.datetime,
-) -> int:
-    """Write the scores of the leads ``where`` selects: new rows are inserted, changed rows
-    updated, unchanged rows left alone (so a small change writes little)."""
+    sparse: bool,
+) -> tuple[str, list[Any]]:
+    """The SELECT producing score rows (``SCORE_COLUMNS``) of the leads ``where`` selects.
+
+    ``sparse``: leave the involvement term out (0) — the few leads that have one get it from
+    :func:`_apply_involvement`, instead of one lookup for every lead."""
     leads = Lead._meta.db_table
+    trigger_columns = _trigger_columns()
+    joins = (
+        f" LEFT JOIN {TMP_TRIGGER} tl ON tl.lead_id = l.id"
+        f" LEFT JOIN {TMP_COMPANY_TRIGGER} tc ON tc.company_id = l.company_id"
+    )
+    join_params: list[Any] = []
+    if sparse:
+        trigger_columns += " 0 AS involved_points,"
+    else:
+        trigger_columns += " CASE WHEN i.id IS NULL THEN 0 ELSE 2 END AS involved_points,"
+        joins += (
+            f" LEFT JOIN {LeadInvolvement._meta.db_table} i"
+            " ON i.lead_id = l.id AND i.seller_id = %s"
+        )
+        join_params = [profile.seller_id]
     inner = (
         "SELECT l.id AS lead_id, l.industry AS industry, ti.points AS industry_match,"
         " tt.target AS title_target, tt.points AS title_match,"
         " tr.code AS territory_target, tr.points AS territory_match,"
-        " tg.type AS trigger_type, tg.occurred_on AS trigger_on, tg.points AS trigger_points,"
-        " tg.last_on AS last_trigger_on,"
+        f"{trigger_columns}"
         " COALESCE(ti.won, 0) AS won_points, COALESCE(ti.reference, 0) AS reference_points,"
-        " CASE WHEN i.id IS NULL THEN 0 ELSE 2 END AS involved_points,"
         " l.created_at AS lead_created_at"
         f" FROM {leads} l"
         f" LEFT JOIN {TMP_INDUSTRY} ti ON ti.industry = l.industry"
         f" LEFT JOIN {TMP_TITLE} tt ON tt.title = l.title"
         f" LEFT JOIN {TMP_REGION} tr ON tr.region_id = l.region_id"
-        f" LEFT JOIN {TMP_TRIGGER} tg ON tg.lead_id = l.id"
-        f" LEFT JOIN {LeadInvolvement._meta.db_table} i ON i.lead_id = l.id AND i.seller_id = %s"
+        f"{joins}"
         f" WHERE {where}"
     )
     out_industry = "industry_match IS NULL" if rules.industries else "1 = 0"
@@ -404,11 +427,6 @@ def _upsert_scores(
         f" {points} AS score"
         f" FROM ({inner}) a"
     )
-    trigger_part = (
-        f"CASE WHEN last_trigger_on IS NULL THEN {NO_TRIGGER}"
-        f" ELSE {NO_TRIGGER} - {_day_number('last_trigger_on')} END"
-    )
-    rank_sql = f"({MAX_SCORE} - score) * {1 << TRIGGER_BITS} + ({trigger_part})"
     select = (
         "SELECT %s, %s, lead_id, %s,"
         f" CASE WHEN in_target = 1 THEN {_true()} ELSE {_false()} END, out_reasons, score,"
@@ -417,7 +435,7 @@ def _upsert_scores(
         " industry, COALESCE(title_target, ''), COALESCE(territory_target, ''),"
         " COALESCE(trigger_type, ''), trigger_on, last_trigger_on,"
         f" CASE WHEN last_trigger_on IS NULL THEN {_false()} ELSE {_true()} END,"
-        f" lead_created_at, {rank_sql}, %s"
+        f" lead_created_at, {_rank_sql('score', 'last_trigger_on')}, %s"
         f" FROM ({scored}) s WHERE 1 = 1"
     )
     # the SELECT list's parameters come before the FROM's
@@ -426,9 +444,28 @@ def _upsert_scores(
         profile.seller_id,
         profile.version,
         connection.ops.adapt_datetimefield_value(now),
-        profile.seller_id,
+        *join_params,
         *params,
     ]
+    return select, select_params
+
+
+def _rank_sql(score: str, last_trigger_on: str) -> str:
+    trigger_part = (
+        f"CASE WHEN {last_trigger_on} IS NULL THEN {NO_TRIGGER}"
+        f" ELSE {NO_TRIGGER} - {_day_number(last_trigger_on)} END"
+    )
+    return f"(({MAX_SCORE} - ({score})) * {1 << TRIGGER_BITS} + ({trigger_part}))"
+
+
+def _upsert_scores(
+    *, profile: IcpProfile, rules: Profile, where: str, params: list[Any], now: dt.datetime
+) -> int:
+    """Write the scores of some leads: new rows are inserted, changed rows updated, unchanged
+    rows left alone."""
+    select, select_params = _score_select(
+        profile=profile, rules=rules, where=where, params=params, now=now, sparse=False
+    )
     table = LeadScore._meta.db_table
     columns = ", ".join(SCORE_COLUMNS)
     updates = ", ".join(
@@ -442,6 +479,40 @@ def _upsert_scores(
         f"INSERT INTO {table} ({columns}) {select}"
         f" ON CONFLICT (lead_id) DO UPDATE SET {updates} WHERE {changed}",
         select_params,
+    )
+
+
+def _rewrite_scores(
+    *, profile: IcpProfile, rules: Profile, where: str, params: list[Any], now: dt.datetime
+) -> int:
+    """A whole list written again: delete, insert, then add the involvement term to the few
+    rows that have it. When the list is most of the table, its index is dropped and built
+    again once (a sort) instead of being updated row by row."""
+    table = LeadScore._meta.db_table
+    select, select_params = _score_select(
+        profile=profile, rules=rules, where=where, params=params, now=now, sparse=True
+    )
+    rows = Lead.objects.filter(owner_id=profile.seller_id).count()
+    bulk = rows >= BULK_ROWS and rows * 2 >= LeadScore.objects.count()
+    with deferred_indexes(table) if bulk else nullcontext():
+        _execute(f"DELETE FROM {table} WHERE seller_id = %s", [profile.seller_id])
+        written = _execute(
+            f"INSERT INTO {table} ({', '.join(SCORE_COLUMNS)}) {select}", select_params
+        )
+        _apply_involvement(profile.seller_id)
+    return written
+
+
+def _apply_involvement(seller_id: int) -> None:
+    """+2 on the rows of the leads the seller is personally involved with."""
+    table = LeadScore._meta.db_table
+    score = f"{table}.score + 2"
+    _execute(
+        f"UPDATE {table} SET involved_points = 2, score = {score},"
+        f" rank_key = {_rank_sql(score, f'{table}.last_trigger_on')}"
+        f" WHERE seller_id = %s AND lead_id IN (SELECT lead_id FROM"
+        f" {LeadInvolvement._meta.db_table} WHERE seller_id = %s)",
+        [seller_id, seller_id],
     )
 
 
@@ -464,14 +535,13 @@ def _score(
     where, params = _lead_filter(profile.seller_id, restricted, industries)
     _load_titles(rules, synonyms, where, params)
     _load_regions(rules)
-    _load_triggers(rules, today, where, params)
+    _load_triggers(profile.organization_id, rules, today)
     _load_industries(profile, rules)
+    write = _upsert_scores if restricted or industries is not None else _rewrite_scores
     try:
-        return _upsert_scores(
-            profile=profile, rules=rules, where=where, params=params, now=timezone.now()
-        )
+        return write(profile=profile, rules=rules, where=where, params=params, now=timezone.now())
     finally:
-        _drop_temp(TMP_TITLE, TMP_REGION, TMP_TRIGGER, TMP_INDUSTRY)
+        _drop_temp(TMP_TITLE, TMP_REGION, TMP_TRIGGER, TMP_COMPANY_TRIGGER, TMP_INDUSTRY)
 
 
 def _today(profile_or_org_tz: str, today: dt.date | None) -> dt.date:
@@ -492,12 +562,6 @@ def score_seller(
     if industries is not None:
         # only the leads of these industries (after an order or a reference changed)
         return _score(profile, today, restricted=False, industries=sorted(set(industries)))
-    # leads that left the seller without a re-score of their own
-    _execute(
-        f"DELETE FROM {table} WHERE seller_id = %s AND NOT EXISTS (SELECT 1 FROM"
-        f" {Lead._meta.db_table} l WHERE l.id = {table}.lead_id AND l.owner_id = %s)",
-        [seller_id, seller_id],
-    )
     return _score(profile, today, restricted=False)
 
 
