@@ -196,3 +196,28 @@ def test_another_sellers_lead_is_not_found(calls_world: CallsWorld, client_for: 
 def test_saving_needs_post(calls_world: CallsWorld, client_for: Any) -> None:
     response = client_for(calls_world.li).get(log_url(calls_world.leads["C1"]))
     assert response.status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("language", "texts"),
+    [
+        ("en", ["Call list", "38 leads", "calls today", "Save and next", "Previous calls"]),
+        ("zh-hans", ["拨打名单", "38 条线索", "今日通话", "保存并下一条", "历史通话"]),
+    ],
+)
+def test_the_page_in_english_and_chinese(
+    calls_world: CallsWorld, client_for: Any, language: str, texts: list[str]
+) -> None:
+    response = client_for(calls_world.li).get(CALLS, HTTP_ACCEPT_LANGUAGE=language)
+    html = response.content.decode()
+    for text in texts:
+        assert text in html
+
+
+def test_breakdown_and_outcomes_in_chinese(calls_world: CallsWorld, client_for: Any) -> None:
+    response = client_for(calls_world.li).get(CALLS, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    first = response.context["leads"][0]
+    assert first["breakdown"][0] == "+1 行业 制造业"
+    assert first["breakdown"][1].startswith("+2 触发事件 ")  # the trigger type's label: core's
+    assert first["breakdown"][1].endswith(" 2026-09-20")
+    assert first["calls"][0]["label"] == "已接通"
