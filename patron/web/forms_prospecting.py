@@ -129,7 +129,9 @@ class TriggerEventForm(forms.Form):
     occurred_on = forms.DateField(
         label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    source_url = forms.URLField(label=_("Source link"), max_length=500, required=False)
+    source_url = forms.URLField(
+        label=_("Source link"), max_length=500, required=False, assume_scheme="https"
+    )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
     def clean_occurred_on(self) -> dt.date:

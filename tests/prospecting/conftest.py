@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.api.conftest import api_for  # noqa: F401 - the token client fixture
+
 TODAY = dt.date(2026, 11, 20)
 
 

@@ -202,7 +202,8 @@ def trigger_add_view(request: HttpRequest) -> HttpResponse:
     form = TriggerEventForm(request.POST)
     if not form.is_valid():
         reasons = "; ".join(
-            f"{form[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()
+            f"{form[name].label}: {' '.join(str(error) for error in errors)}"
+            for name, errors in form.errors.items()
         )
         messages.error(request, _("Nothing changed: %(reason)s") % {"reason": reasons})
         return _back(request, fallback)
