@@ -173,7 +173,7 @@ def call_list_page(
             | Q(lead_created_at__gt=created_at)
             | Q(lead_created_at=created_at, lead_id__gt=lead_id)
         )
-    scores = list(queryset.select_related("lead__company")[: size + 1])
+    scores = list(queryset[: size + 1])
     more = len(scores) > size
     scores = scores[:size]
     calls = recent_calls([score.lead_id for score in scores])
