@@ -207,9 +207,8 @@ def _leads(
         converts &= pick_converting >= 0
         company = np.where(converts, pick_converting, pick_never)
         keep = company >= 0
-        converts, out, out_kind, industry, triggered, company = (
-            a[keep] for a in (converts, out, out_kind, industry, triggered, company)
-        )
+        converts, out, out_kind = converts[keep], out[keep], out_kind[keep]
+        company = company[keep]
         m = int(keep.sum())
         rows = pl.concat(
             [

@@ -23,12 +23,14 @@ from patron.accounts.models import User
 from patron.activities.models import Activity, ActivityKind
 from patron.companies.selectors import region_descendant_ids
 from patron.core.months import local_date
-from patron.prospecting.models import IcpProfile, LeadScore
+from patron.prospecting.models import RANK_ORDER, IcpProfile, LeadScore
 from patron.prospecting.refine_rules import BANDS
-from patron.prospecting.selectors import ScoreFilter, score_list, visible_sellers
+from patron.prospecting.rules import MAX_SCORE, TRIGGER_BITS
+from patron.prospecting.selectors import seller_get, visible_sellers
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000
+FILTERED_COUNT_CAP = 100  # a filter no index serves stops counting sooner
 CALLS_SHOWN = 5  # previous calls shown per lead
 
 
@@ -64,7 +66,7 @@ class CallFilter:
 @dataclass
 class CallRow:
     score: LeadScore
-    calls: list[Activity] = field(default_factory=list)
+    calls: list[dict[str, Any]] = field(default_factory=list)  # CALL_FIELDS
 
     @property
     def lead(self) -> Any:
@@ -117,26 +119,33 @@ def _band_range(band: str) -> tuple[int, int] | None:
 
 
 def call_list_queryset(viewer: User, seller: User, filters: CallFilter) -> QuerySet[LeadScore]:
-    """``seller``'s ranked list with the filters, in rank order (not sliced); ``seller`` must
-    be visible to ``viewer``."""
-    queryset = score_list(
-        viewer,
-        seller=seller,
-        filters=ScoreFilter(
-            in_target=not filters.out_of_target,
-            starred=True if filters.starred else None,
-            industry=filters.industry or None,
-        ),
+    """``seller``'s ranked list with the filters, in ``RANK_ORDER`` (not sliced); ``seller``
+    must be visible to ``viewer`` (else NotFound).
+
+    Booleans are matched with ``IN (…)``: Django writes ``in_target=True`` as a bare
+    ``WHERE "in_target"``, which SQLite cannot match against the ranked index (it would sort
+    the whole list); ``IN (1)`` is an equality it uses."""
+    seller = seller_get(viewer, seller_id=seller.pk)
+    queryset = LeadScore.objects.filter(
+        seller_id=seller.pk, in_target__in=[not filters.out_of_target]
     )
+    if filters.starred:
+        queryset = queryset.filter(starred__in=[True])
+    if filters.industry:
+        queryset = queryset.filter(industry=filters.industry)
     if filters.region_id:
         queryset = queryset.filter(lead__region_id__in=region_descendant_ids(filters.region_id))
     band = _band_range(filters.band)
     if band is not None:
-        queryset = queryset.filter(score__gte=band[0], score__lte=band[1])
+        # the score is the rank key's high part: a band is a range of the ranked index
+        queryset = queryset.filter(
+            rank_key__gte=(MAX_SCORE - band[1]) << TRIGGER_BITS,
+            rank_key__lt=(MAX_SCORE - band[0] + 1) << TRIGGER_BITS,
+        )
     if filters.not_called:
         calls = Activity.objects.filter(lead_id=OuterRef("lead_id"), kind=ActivityKind.CALL)
         queryset = queryset.filter(~Exists(calls))
-    return queryset
+    return queryset.select_related("lead", "lead__region").order_by(*RANK_ORDER)
 
 
 def call_list_page(
@@ -152,17 +161,19 @@ def call_list_page(
     total: int | None = None
     capped = False
     if count and filters.after is None:
-        total = queryset.order_by()[: COUNT_CAP + 1].count()
-        capped = total > COUNT_CAP
-        total = min(total, COUNT_CAP)
+        cap = FILTERED_COUNT_CAP if filters.is_filtered else COUNT_CAP
+        total = queryset.order_by()[: cap + 1].count()
+        capped = total > cap
+        total = min(total, cap)
     if filters.after is not None:
+        # (rank_key, created, id) > cursor, with a plain range on rank_key for the index
         rank_key, created_at, lead_id = filters.after
-        queryset = queryset.filter(
+        queryset = queryset.filter(rank_key__gte=rank_key).filter(
             Q(rank_key__gt=rank_key)
-            | Q(rank_key=rank_key, lead_created_at__gt=created_at)
-            | Q(rank_key=rank_key, lead_created_at=created_at, lead_id__gt=lead_id)
+            | Q(lead_created_at__gt=created_at)
+            | Q(lead_created_at=created_at, lead_id__gt=lead_id)
         )
-    scores = list(queryset.select_related("lead__company")[: size + 1])
+    scores = list(queryset[: size + 1])
     more = len(scores) > size
     scores = scores[:size]
     calls = recent_calls([score.lead_id for score in scores])
@@ -171,8 +182,25 @@ def call_list_page(
     return CallPage(seller, rows, next_cursor, total, capped)
 
 
-def recent_calls(lead_ids: list[int], *, per_lead: int = CALLS_SHOWN) -> dict[int, list[Activity]]:
-    """The latest ``per_lead`` calls of each lead, newest first (one query)."""
+CALL_FIELDS = (
+    "lead_id",
+    "outcome",
+    "occurred_at",
+    "note",
+    "next_step",
+    "next_step_on",
+    "user__username",
+    "user__display_name",
+    "user__first_name",
+    "user__last_name",
+)
+
+
+def recent_calls(
+    lead_ids: list[int], *, per_lead: int = CALLS_SHOWN
+) -> dict[int, list[dict[str, Any]]]:
+    """The latest ``per_lead`` calls of each lead, newest first (one query; plain values — a
+    page shows up to 125 of them)."""
     if not lead_ids:
         return {}
     ranked = (
@@ -185,22 +213,25 @@ def recent_calls(lead_ids: list[int], *, per_lead: int = CALLS_SHOWN) -> dict[in
             )
         )
         .filter(position__lte=per_lead)
-        .select_related("user")
+        .values(*CALL_FIELDS)
         .order_by("lead_id", "-occurred_at", "-id")
     )
-    by_lead: dict[int, list[Activity]] = defaultdict(list)
-    for activity in ranked:
-        by_lead[activity.lead_id].append(activity)  # type: ignore[index]
+    by_lead: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for call in ranked:
+        by_lead[call["lead_id"]].append(call)
     return by_lead
 
 
+TODAY_CAP = 999
+
+
 def calls_today(user: User, *, now: dt.datetime | None = None) -> int:
-    """The calls ``user`` logged since midnight in the organization's time zone."""
+    """The calls ``user`` logged since midnight in the organization's time zone (counted up
+    to ``TODAY_CAP`` + 1: nobody makes more calls in a day)."""
     now = now or timezone.now()
     zone = user.organization.time_zone
     day = local_date(now, zone)
 
     start = dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(zone))
-    return Activity.objects.filter(
-        user_id=user.pk, kind=ActivityKind.CALL, occurred_at__gte=start
-    ).count()
+    calls = Activity.objects.filter(user_id=user.pk, kind=ActivityKind.CALL, occurred_at__gte=start)
+    return calls.order_by()[: TODAY_CAP + 1].count()

@@ -197,7 +197,7 @@ def conversion_report(*, organization: Any, sellers: list[User]) -> ConversionRe
             organization_bands[band.key] = organization_bands[band.key].plus(band)
         report_sellers.append(SellerConversion(seller, line, bands))
         total = total.plus(line)
-        team_name = seller.team.name if seller.team_id else _("No team")
+        team_name = seller.team.name if seller.team is not None else _("No team")
         teams[team_name] = teams.get(team_name, ConversionLine(team_name, team_name)).plus(line)
     return ConversionReport(
         total=total,

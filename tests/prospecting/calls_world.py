@@ -38,6 +38,7 @@ from patron.funnel.models import Opportunity
 from patron.funnel.services import stages_ensure
 from patron.leads.models import Lead
 from patron.prospecting.models import IcpProfile, IcpProfileVersion, IcpTarget, LeadScore
+from patron.prospecting.rules import rank_key
 from patron.sales.models import Order
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -92,7 +93,7 @@ class CallsWorld:
             lead=lead,
             score=score,
             lead_created_at=lead.created_at,
-            rank_key=(12 - score) * 10**9 + lead.pk,
+            rank_key=rank_key(score, fields.get("last_trigger_on")),
             computed_at=timezone.now(),
             **fields,
         )

@@ -129,7 +129,7 @@ def test_page_carries_the_latest_calls_newest_first(calls_world: CallsWorld) -> 
     for day in range(1, 8):
         world.call(lead, world.li, "no_answer", when=at(f"2026-11-0{day} 09:00"))
     calls = recent_calls([lead.pk, world.leads["C1"].pk], per_lead=5)
-    assert [c.occurred_at.date() for c in calls[lead.pk]] == [
+    assert [c["occurred_at"].date() for c in calls[lead.pk]] == [
         dt.date(2026, 11, d) for d in (7, 6, 5, 4, 3)
     ]
     assert world.leads["C1"].pk not in calls

@@ -27,52 +27,65 @@ def test_the_seller_sees_their_ranked_list(calls_world: CallsWorld, client_for: 
     response = client_for(world.li).get(CALLS)
     assert response.status_code == 200
     html = response.content.decode()
-    rows = response.context["rows"]
-    assert [row["lead"].external_id for row in rows][:7] == [
-        "A1",
-        "A2",
-        "A3",
-        "A4",
-        "A5",
-        "P",
-        "B1",
+    leads = response.context["leads"]
+    assert [lead["company"] for lead in leads][:7] == [
+        f"{key} Ltd" for key in ("A1", "A2", "A3", "A4", "A5", "P", "B1")
     ]
-    assert len(rows) == 25
-    assert rows[0]["breakdown"] == ["+1 industry Manufacturing", "+2 trigger Merger 2026-09-20"]
+    assert len(leads) == 25
+    first = leads[0]
+    assert first["breakdown"] == ["+1 industry Manufacturing", "+2 trigger Merger 2026-09-20"]
+    assert (first["phone"], first["starred"], first["version"], first["industry"]) == (
+        "+86 21 5555 0000",
+        True,
+        1,
+        "Manufacturing",
+    )
+    assert first["calls"] == [
+        {
+            "outcome": "connected",
+            "label": "Connected",
+            "when": "2026-10-05 10:00",
+            "user": "Li BDM",
+            "note": "",
+            "next_step": "",
+            "next_step_on": "",
+        }
+    ]
+    assert first["log_url"] == f"/calls/leads/{world.leads['A1'].pk}/log/"
     assert response.context["total_text"] == "38"
-    assert 'data-next-cursor="' + rows[-1]["cursor"] + '"' in html
-    assert 'href="tel:+86 21 5555 0000"' in html
-    assert "★" in html
-    assert "profile v1" in html
-    assert html.count("data-call-panel data-lead-id") == 25
+    assert 'data-next-cursor="' + leads[-1]["cursor"] + '"' in html
+    assert html.count("data-call-row ") == 25
+    assert 'id="call-leads"' in html
+    assert html.count("data-call-panel") == 1
 
 
 def test_the_out_of_target_filter_shows_the_reasons(
     calls_world: CallsWorld, client_for: Any
 ) -> None:
     response = client_for(calls_world.li).get(CALLS, {"out": "on"})
-    rows = response.context["rows"]
-    assert [row["lead"].external_id for row in rows] == ["O"]
-    assert rows[0]["out_reasons"] == ["title outside the profile"]
-    assert "title outside the profile" in response.content.decode()
+    leads = response.context["leads"]
+    assert [lead["company"] for lead in leads] == ["O Ltd"]
+    assert leads[0]["out_reasons"] == ["title outside the profile"]
+    assert leads[0]["in_target"] is False
 
 
-def test_the_next_page_partial(calls_world: CallsWorld, client_for: Any) -> None:
+def test_the_next_page_as_json(calls_world: CallsWorld, client_for: Any) -> None:
     client = client_for(calls_world.li)
     first = client.get(CALLS)
     cursor = first.context["page"].next_cursor
     response = client.get(CALLS, {"after": cursor, "partial": "1"})
     assert response.status_code == 200
-    html = response.content.decode()
-    assert html.startswith("<template data-rows>")
-    keys = [row["lead"].external_id for row in response.context["rows"]]
-    assert keys == [f"B{n}" for n in range(20, 31)] + ["C1", "C2"]
-    assert 'data-next-cursor=""' in html
+    data = response.json()
+    assert [lead["company"] for lead in data["leads"]] == [
+        f"{key} Ltd" for key in [f"B{n}" for n in range(20, 31)] + ["C1", "C2"]
+    ]
+    assert data["rows_html"].count("data-call-row ") == 13
+    assert data["next_cursor"] == ""
 
 
 def test_filters_through_the_page(calls_world: CallsWorld, client_for: Any) -> None:
     response = client_for(calls_world.li).get(CALLS, {"band": "0-3", "not_called": "on"})
-    assert [row["lead"].external_id for row in response.context["rows"]] == ["C1", "C2"]
+    assert [lead["company"] for lead in response.context["leads"]] == ["C1 Ltd", "C2 Ltd"]
 
 
 @pytest.mark.parametrize(
@@ -139,8 +152,10 @@ def test_saving_a_call(calls_world: CallsWorld, client_for: Any) -> None:
         "2026-12-01",
     )
     assert data["outcome"] == "meeting_set"
-    assert "Meeting set" in data["call_html"]
-    assert "Demo on Tuesday" in data["call_html"]
+    assert data["call"]["label"] == "Meeting set"
+    assert data["call"]["note"] == "Demo on Tuesday"
+    assert data["call"]["next_step_on"] == "2026-12-01"
+    assert data["call"]["user"] == "Li BDM"
     audit = AuditEvent.objects.get(object_id=str(activity.pk), action="create")
     assert (audit.actor_label, audit.source) == ("li", "web")
 
@@ -181,3 +196,40 @@ def test_another_sellers_lead_is_not_found(calls_world: CallsWorld, client_for: 
 def test_saving_needs_post(calls_world: CallsWorld, client_for: Any) -> None:
     response = client_for(calls_world.li).get(log_url(calls_world.leads["C1"]))
     assert response.status_code == 405
+
+
+@pytest.fixture
+def language_restored() -> Any:
+    """A request in Chinese leaves Chinese active in the test thread (LocaleMiddleware does
+    not deactivate): put the default back for the tests that follow."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.mark.parametrize(
+    ("language", "texts"),
+    [
+        ("en", ["Call list", "38 leads", "calls today", "Save and next", "Previous calls"]),
+        ("zh-hans", ["拨打名单", "38 条线索", "今日通话", "保存并下一条", "历史通话"]),
+    ],
+)
+@pytest.mark.usefixtures("language_restored")
+def test_the_page_in_english_and_chinese(
+    calls_world: CallsWorld, client_for: Any, language: str, texts: list[str]
+) -> None:
+    response = client_for(calls_world.li).get(CALLS, HTTP_ACCEPT_LANGUAGE=language)
+    html = response.content.decode()
+    for text in texts:
+        assert text in html
+
+
+@pytest.mark.usefixtures("language_restored")
+def test_breakdown_and_outcomes_in_chinese(calls_world: CallsWorld, client_for: Any) -> None:
+    response = client_for(calls_world.li).get(CALLS, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    first = response.context["leads"][0]
+    assert first["breakdown"][0] == "+1 行业 制造业"
+    assert first["breakdown"][1] == "+2 触发事件 合并 2026-09-20"
+    assert first["calls"][0]["label"] == "已接通"

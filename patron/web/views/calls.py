@@ -1,24 +1,26 @@
 """The call list: a seller's ranked leads worked from the keyboard (SPEC §5).
 
-The page renders one page of rows plus a panel per lead (so the next lead is already there);
-``?partial=1`` returns the next page's rows and panels for the script to append, and a call is
-saved by a small JSON endpoint without reloading the page."""
+The page renders one page of rows and the data of their leads (JSON); the script fills the one
+lead panel from it, so the next lead is already there. ``?partial=1`` returns the next page
+(rows and data) as JSON for the script to append, and a call is saved by a small JSON endpoint
+without reloading the page."""
 
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from patron.accounts.models import User
 from patron.core.errors import DomainError, NotFound
 from patron.leads.selectors import lead_get
 from patron.prospecting.call_list import (
-    CallPage,
     call_list_page,
     call_list_sellers,
     calls_today,
@@ -27,27 +29,11 @@ from patron.prospecting.calls import call_log
 from patron.prospecting.selectors import seller_get
 from patron.web import presenters_calls as present
 from patron.web.forms_calls import CallFilterForm, CallLogForm
-from patron.web.presenters import format_count, region_name
+from patron.web.presenters import format_count
 
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _rows(page: CallPage) -> list[dict[str, Any]]:
-    regions = present.regions_by_code(row.score.territory_target for row in page.rows)
-    return [
-        {
-            "score": row.score,
-            "lead": row.lead,
-            "cursor": row.cursor,
-            "region": region_name(row.lead.region),
-            "breakdown": present.breakdown_lines(row.score.breakdown, regions),
-            "out_reasons": present.out_reason_lines(row.score.out_reason_list),
-            "calls": row.calls,
-        }
-        for row in page.rows
-    ]
 
 
 def requested_seller(viewer: User, value: str | None) -> User:
@@ -71,19 +57,24 @@ def calls_view(request: HttpRequest) -> HttpResponse:
     seller = requested_seller(viewer, request.GET.get("seller"))
     partial = request.GET.get("partial") == "1"
     page = call_list_page(viewer, seller, filters, count=not partial)
+    zone = ZoneInfo(viewer.organization.time_zone)
+    leads = present.lead_rows(page.rows, reverse("web:call-log", args=[0]), zone)
+    if partial:
+        rows_html = render_to_string("web/calls/_rows.html", {"leads": leads}, request=request)
+        return JsonResponse(
+            {"rows_html": rows_html, "leads": leads, "next_cursor": page.next_cursor or ""}
+        )
     context: dict[str, Any] = {
         "form": form,
         "seller": seller,
         "filters": filters,
         "page": page,
-        "rows": _rows(page),
+        "leads": leads,
         "outcomes": present.outcomes(),
         "is_own": seller.pk == viewer.pk,
+        "total_text": format_count(page.total, capped=page.total_capped),
+        "calls_today": calls_today(viewer),
     }
-    if partial:
-        return render(request, "web/calls/_page.html", context)
-    context["total_text"] = format_count(page.total, capped=page.total_capped)
-    context["calls_today"] = calls_today(viewer)
     return render(request, "web/calls/list.html", context)
 
 
@@ -111,8 +102,8 @@ def call_log_view(request: HttpRequest, lead_id: int) -> JsonResponse:
             {"ok": False, "message": failure.message, "field_errors": failure.field_errors},
             status=failure.status_code,
         )
-    html = render_to_string("web/calls/_call.html", {"call": activity}, request=request)
+    call = present.activity_call_data(activity, ZoneInfo(viewer.organization.time_zone))
     return JsonResponse(
-        {"ok": True, "activity": activity.pk, "outcome": activity.outcome, "call_html": html},
+        {"ok": True, "activity": activity.pk, "outcome": activity.outcome, "call": call},
         status=201,
     )

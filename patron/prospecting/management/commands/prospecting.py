@@ -121,18 +121,16 @@ class Command(BaseCommand):
     def _lift(self, seller: User, fmt: str) -> None:
         lifts = seller_lifts(seller=seller)
         proposals = seller_proposals(seller=seller, lifts=lifts)
-        data = {
-            "seller": seller.username,
-            "lifts": [lift.as_dict() for lift in lifts],
-            "proposals": [proposal.as_dict() for proposal in proposals],
-        }
+        lift_rows = [lift.as_dict() for lift in lifts]
+        proposal_rows = [proposal.as_dict() for proposal in proposals]
         if fmt == "json":
+            data = {"seller": seller.username, "lifts": lift_rows, "proposals": proposal_rows}
             self.stdout.write(render_json(data))
             return
-        self._write(fmt, LIFT_COLUMNS, [[row[c] for c in LIFT_COLUMNS] for row in data["lifts"]])
+        self._write(fmt, LIFT_COLUMNS, [[row[c] for c in LIFT_COLUMNS] for row in lift_rows])
         self.stdout.write("")
         self._write(
-            fmt, PROPOSAL_COLUMNS, [[row[c] for c in PROPOSAL_COLUMNS] for row in data["proposals"]]
+            fmt, PROPOSAL_COLUMNS, [[row[c] for c in PROPOSAL_COLUMNS] for row in proposal_rows]
         )
 
     def _accept(self, seller: User, version: int | None) -> None:
