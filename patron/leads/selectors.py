@@ -125,11 +125,16 @@ def lead_history(lead: Lead, *, limit: int = 100) -> tuple[list[AuditEvent], lis
 
 def duplicate_scope(user: User) -> Q:
     """A seller sees the duplicates of their own leads (and of their companies' contacts), a
-    manager those of the teams they manage, an admin every one (SPEC §11)."""
+    manager those of the teams they manage, an admin every one (SPEC §11); whoever ran an
+    import sees the duplicates it reported."""
     if user_sees_everything(user):
         return Q()
     team_ids = managed_team_ids(user)
-    scope = Q(matched_lead__owner=user) | Q(matched_contact__company__owner=user)
+    scope = (
+        Q(matched_lead__owner=user)
+        | Q(matched_contact__company__owner=user)
+        | Q(import_run__actor=user)
+    )
     if team_ids:
         scope |= Q(matched_lead__team_id__in=team_ids) | Q(
             matched_contact__company__team_id__in=team_ids
