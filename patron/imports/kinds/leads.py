@@ -153,9 +153,9 @@ def stored_leads(context: ImportContext, keys: pl.Series, fields: list[str]) -> 
     schema: dict[str, pl.DataType] = {"external_id": pl.String(), "id": pl.Int64()}
     for name in fields:
         schema[name] = pl.Int64() if name.endswith("_id") else pl.String()
-    schema["is_mql"] = pl.Int64()
+    schema["stored_mql"] = pl.Int64()
     leads = Lead.objects.filter(organization=context.organization).annotate(
-        is_mql=Case(When(mql_at__isnull=True, then=Value(0)), default=Value(1))
+        stored_mql=Case(When(mql_at__isnull=True, then=Value(0)), default=Value(1))
     )
     return stored(leads, "external_id", keys, schema)
 
@@ -309,11 +309,11 @@ def plan(raw: pl.DataFrame, context: ImportContext) -> Plan:
     existing = stored_leads(context, good["external_id"], fields)
     classified = writers.classify(
         good.select(ROW, "external_id", *ROW_COLUMNS, "created_at", "mql_at", *KEYS),
-        existing.drop("is_mql"),
+        existing.drop("stored_mql"),
         key="external_id",
         fields=fields,
     ).join(
-        existing.select("external_id", "is_mql"),
+        existing.select("external_id", "stored_mql"),
         on="external_id",
         how="left",
         maintain_order="left",
@@ -329,7 +329,7 @@ def plan(raw: pl.DataFrame, context: ImportContext) -> Plan:
     stored_rows = classified.filter(pl.col(writers.STATUS) != writers.CREATED)
     updated = stored_rows.filter(pl.col(writers.STATUS) == writers.UPDATED)
     # an mql_at in the file marks a stored lead that is not an MQL yet
-    newly_mql = stored_rows.filter(pl.col("mql_at").is_not_null() & (pl.col("is_mql") == 0))
+    newly_mql = stored_rows.filter(pl.col("mql_at").is_not_null() & (pl.col("stored_mql") == 0))
     result = Plan(
         rows=raw.height,
         rejects=rejected_rows(raw, checked),
