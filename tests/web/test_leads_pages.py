@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from patron.activities.models import ActivityKind, CallOutcome
 from patron.activities.services import activity_log
@@ -25,6 +25,13 @@ CSV = (
     "W3,苏州精密机械有限公司,王 强,,,,,z\n"
     "W4,Broken,Bad,,not-an-email,,,w\n"
 )
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    """A request in Chinese leaves Chinese active in the thread: restore English after."""
+    yield
+    translation.activate("en")
 
 
 @pytest.fixture
