@@ -111,16 +111,7 @@ def check_rows(raw: pl.DataFrame, context: ImportContext) -> pl.DataFrame:
     email_length = Lead._meta.get_field("email").max_length or 254
     checked = checked.with_columns(
         checks.error("lead_id", duplicate_error("lead_id")),
-        checks.error(
-            "email",
-            parsing.first_error(
-                (
-                    pl.col("email").str.len_chars() > email_length,
-                    _("%(field)s is longer than %(max)d characters")
-                    % {"field": "email", "max": email_length},
-                )
-            ),
-        ),
+        checks.error("email", parsing.too_long("email", email_length)),
         checks.error(
             "company_name",
             parsing.first_error(
