@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from patron.accounts.models import ApiToken, Team, User, UserRole
+from patron.leads.touches import first_touch_refresh
 
 
 class UserRoleInline(admin.TabularInline):
@@ -18,6 +19,13 @@ class UserAdmin(BaseUserAdmin):
         ("Patron", {"fields": ("organization", "team", "display_name", "phone")}),
     )
     inlines = [UserRoleInline]
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        if user.organization_id is not None:
+            # who holds a hunter role decides which touches count (patron.leads.touches)
+            first_touch_refresh(organization=user.organization, user_ids=[user.pk])
 
 
 @admin.register(Team)

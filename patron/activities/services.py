@@ -11,6 +11,7 @@ from patron.activities.models import Activity, ActivityKind
 from patron.core.errors import ValidationFailed
 from patron.core.models import Organization
 from patron.core.records import record_create
+from patron.leads.touches import TOUCH_KINDS, first_touch_refresh
 
 ACTIVITY_FIELDS = (
     "kind",
@@ -45,4 +46,7 @@ def activity_log(*, organization: Organization, **values: Any) -> Activity:
     if opportunity is not None and values.get("company") is None:
         values["company"] = opportunity.company
     activity = Activity(organization=organization, **values)
-    return record_create(activity, values, allowed=ACTIVITY_FIELDS)
+    activity = record_create(activity, values, allowed=ACTIVITY_FIELDS)
+    if activity.lead_id is not None and activity.kind in TOUCH_KINDS:
+        first_touch_refresh(organization=organization, lead_ids=[activity.lead_id])
+    return activity

@@ -53,6 +53,7 @@ from patron.funnel.services import mql_rules_apply
 from patron.funnel.sla import sla_policy
 from patron.leads.models import Lead
 from patron.leads.rules import with_keys
+from patron.leads.touches import first_touch_refresh
 from patron.sales.models import Order, OrderLine
 
 DEMO = Actor(user_id=None, label="demo generator", source="demo")
@@ -300,6 +301,7 @@ def funnel_generate(
     if marked != expected:
         raise ValueError(f"the marketing rules marked {marked} leads, the plan {expected}")
     counts["mqls_by_rule"] = marked
+    first_touch_refresh(organization=organization)
     _reset_sequences([Lead, Opportunity, Order])
     return counts
 

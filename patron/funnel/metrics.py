@@ -38,16 +38,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
     Case,
     Count,
-    Exists,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -56,7 +54,6 @@ from django.db.models import (
 )
 
 from patron.accounts.models import User
-from patron.activities.models import Activity
 from patron.core.models import Organization
 from patron.core.months import local_date
 from patron.funnel.analytics import analytic_reads
@@ -64,7 +61,6 @@ from patron.funnel.choices import FunnelRole, OpportunityStatus
 from patron.funnel.models import Opportunity, Play, RoleSpell
 from patron.funnel.periods import Bucket, buckets, day_start
 from patron.funnel.rules import money_ratio, rate
-from patron.funnel.sla import TOUCH_KINDS, hunter_ids
 from patron.leads.models import Lead
 
 ZERO = Decimal("0.00")
@@ -83,6 +79,7 @@ SDR_PACK = (
 )
 AE_PACK = ("closed_won_revenue", "new_deals", "asp", "win_rate", "pct_reaching_stage_2")
 METRICS = SDR_PACK + AE_PACK  # plus engagement_mode, per play
+PER_BUCKET_QUERIES = 26  # a trend of up to this many weeks or months asks bucket by bucket
 MONEY = {"new_pipeline", "pipeline_per_opp", "sdr_bookings", "closed_won_revenue", "asp"}
 
 
@@ -297,22 +294,18 @@ class FunnelQuery:
         """The five aggregates, each grouped by its ``keys`` (none: one row). The key
         ``bucket`` is the index of the period in ``periods`` holding the date each part is
         counted by (created, became MQL, created, closed)."""
-        touched = Exists(
-            Activity.objects.filter(
-                lead_id=OuterRef("pk"),
-                occurred_at__gte=OuterRef("mql_at"),
-                kind__in=TOUCH_KINDS,
-                user_id__in=hunter_ids(),
-            )
-        )
         sourced = Q(source_sdr_id__isnull=False)
         won = Q(status=OpportunityStatus.WON)
         parts: list[tuple[str, str, QuerySet[Any], dict[str, Any]]] = [
             # COUNT(*): counted from the (organization, created_at) index alone
             ("leads", "created_at", self.leads_created(), {"leads": Count("*")}),
-            ("mqls", "mql_at", self.mqls(), {"mqls": Count("*")}),
-            # a semi-join in WHERE: PostgreSQL runs it in parallel over index-only probes
-            ("followed", "mql_at", self.mqls().filter(touched), {"followed_up": Count("*")}),
+            # touched: the lead's first hunter touch since it became an MQL (kept on the lead)
+            (
+                "mqls",
+                "mql_at",
+                self.mqls(),
+                {"mqls": Count("*"), "followed_up": Count("first_touch_at")},
+            ),
             (
                 "created",
                 "created_at",
@@ -390,18 +383,12 @@ class FunnelQuery:
 
     def people(self) -> dict[int, FunnelMetrics]:
         """The metrics of each person in scope (the same as asking for that person alone)."""
-        keys = {
-            "leads": ("owner_id",),
-            "mqls": ("owner_id",),
-            "followed": ("owner_id",),
-            "created": ("owner_id", "source_sdr_id"),
-            "closed": ("owner_id", "source_sdr_id"),
-        }
-        result: dict[int, FunnelMetrics] = {}
-        for _part, row in self._grouped(keys):
-            persons = {p for p in (row.get("owner_id"), row.get("source_sdr_id")) if p is not None}
-            for person in persons:
-                result.setdefault(person, FunnelMetrics()).counts.add(row)
+        from patron.funnel.per_person import person_counts
+
+        with analytic_reads():
+            result = {
+                person: FunnelMetrics(counts) for person, counts in person_counts(self).items()
+            }
         sdrs = self.headcount(FunnelRole.SDR)
         for person in sdrs | self.headcount(FunnelRole.AE):
             result.setdefault(person, FunnelMetrics())
@@ -421,10 +408,17 @@ class FunnelQuery:
     def trend(self, size: str) -> list[tuple[Bucket, FunnelMetrics]]:
         """The metrics week by week or month by month (each bucket clipped to the period)."""
         periods = buckets(self.date_from, self.date_to, size)
-        keys = dict.fromkeys(("leads", "mqls", "followed", "created", "closed"), ("bucket",))
         result = [FunnelMetrics() for _ in periods]
-        for _part, row in self._grouped(keys, periods):
-            result[row["bucket"]].counts.add(row)
+        if len(periods) <= PER_BUCKET_QUERIES:
+            # each bucket's aggregates over its own index range: nothing to sort or hash
+            for index, period in enumerate(periods):
+                part = replace(self, date_from=period.first, date_to=period.last)
+                for _part, row in part._grouped({}):
+                    result[index].counts.add(row)
+        else:
+            keys = dict.fromkeys(("leads", "mqls", "created", "closed"), ("bucket",))
+            for _part, row in self._grouped(keys, periods):
+                result[row["bucket"]].counts.add(row)
         spells = self._spells(FunnelRole.SDR)
         for index, period in enumerate(periods):
             result[index].sdr_headcount = len(_holding(spells, period.first, period.last))

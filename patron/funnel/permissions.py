@@ -9,8 +9,8 @@ from patron.accounts.models import Role, Team, User
 from patron.accounts.selectors import user_sees_everything
 from patron.core.errors import PermissionDenied
 from patron.funnel.models import Opportunity
+from patron.leads.touches import HUNTER_ROLES
 
-HUNTER_ROLES = (Role.SDR.value, Role.BDM.value)  # SPEC §0: "BDM / SDR (hunter)"
 CLOSER_ROLES = (Role.AE.value,)
 
 

@@ -27,6 +27,7 @@ from patron.funnel.models import MarketingRule, Opportunity, OpportunityStage, P
 from patron.funnel.permissions import ensure_can_configure
 from patron.leads.choices import LeadStatus, MqlSource
 from patron.leads.models import Lead
+from patron.leads.touches import first_touch_refresh
 
 ID_CHUNK = 5_000
 # (number, name, win probability %) of the stages an organization starts with
@@ -152,6 +153,7 @@ def mql_rules_apply(
             ),
         )
         marked += len(matches)
+        first_touch_refresh(organization=organization, lead_ids=[row[0] for row in matches])
     return marked
 
 

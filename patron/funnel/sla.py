@@ -21,12 +21,11 @@ from typing import Any
 
 import polars as pl
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from patron.accounts.models import Team, User, UserRole
-from patron.activities.models import Activity, ActivityKind
+from patron.accounts.models import Team, User
 from patron.core.audit import audit_record
 from patron.core.errors import ValidationFailed
 from patron.core.models import AuditEvent, Organization
@@ -37,11 +36,10 @@ from patron.funnel.choices import HandoffStatus, SlaKind
 from patron.funnel.clock import WorkingHours
 from patron.funnel.models import OpportunityHandoff, SlaPolicy
 from patron.funnel.periods import day_start
-from patron.funnel.permissions import HUNTER_ROLES, ensure_can_configure
+from patron.funnel.permissions import ensure_can_configure
 from patron.funnel.rules import SlaState, compliance, sla_state
 from patron.leads.models import Lead
 
-TOUCH_KINDS = (ActivityKind.CALL.value, ActivityKind.EMAIL.value, ActivityKind.MEETING.value)
 DEFAULT_TARGETS = {SlaKind.MQL_FIRST_TOUCH: Decimal("4"), SlaKind.HANDOFF_RESPONSE: Decimal("8")}
 DEFAULT_BREAK = (dt.time(12, 0), dt.time(13, 0))
 POLICY_FIELDS = (
@@ -118,21 +116,6 @@ def _text(value: Any) -> Any:
 # ---- items and verdicts ----------------------------------------------------------------------
 
 
-def hunter_ids() -> Subquery:
-    return Subquery(UserRole.objects.filter(role__in=HUNTER_ROLES).values("user_id"))
-
-
-def first_touch() -> Subquery:
-    """The first call, email or meeting on the lead by an SDR/BDM since it became an MQL."""
-    touches = Activity.objects.filter(
-        lead_id=OuterRef("pk"),
-        occurred_at__gte=OuterRef("mql_at"),
-        kind__in=TOUCH_KINDS,
-        user_id__in=hunter_ids(),
-    ).order_by("occurred_at")
-    return Subquery(touches.values("occurred_at")[:1])
-
-
 ITEM_SCHEMA: dict[str, Any] = {
     "record_id": pl.Int64,
     "record": pl.String,
@@ -150,14 +133,14 @@ def _frame(rows: list[tuple[Any, ...]]) -> pl.DataFrame:
 def mql_items(
     organization: Organization, *, scope: Q, started: Q, extra: Q | None = None
 ) -> pl.DataFrame:
-    queryset = (
-        Lead.objects.filter(scope, started, organization=organization, mql_at__isnull=False)
-        .annotate(touched_at=first_touch())
-        .order_by()
-    )
+    queryset = Lead.objects.filter(
+        scope, started, organization=organization, mql_at__isnull=False
+    ).order_by()
     if extra is not None:
         queryset = queryset.filter(extra)
-    rows = queryset.values_list("id", "external_id", "owner_id", "team_id", "mql_at", "touched_at")
+    rows = queryset.values_list(
+        "id", "external_id", "owner_id", "team_id", "mql_at", "first_touch_at"
+    )
     return _frame(list(rows))
 
 

@@ -73,6 +73,8 @@ class Lead(CreatedByImport, OrgScopedModel):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     mql_at = models.DateTimeField(_("became MQL at"), null=True, blank=True)
     mql_source = models.CharField(_("MQL by"), max_length=16, choices=MqlSource.choices, blank=True)
+    # derived from the activities (patron.leads.touches): the first hunter touch since mql_at
+    first_touch_at = models.DateTimeField(_("first touched at"), null=True, blank=True)
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
     # duplicate match keys (patron.leads.rules), kept by every write so matching is a join
     email_key = models.CharField(max_length=254, null=True, blank=True, editable=False)
@@ -107,10 +109,23 @@ class Lead(CreatedByImport, OrgScopedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["organization", "owner", "created_at"], name="lead_owner_created"),
             models.Index(fields=["organization", "team", "created_at"], name="lead_team_created"),
-            models.Index(fields=["organization", "created_at"], name="lead_created"),
-            models.Index(fields=["organization", "mql_at"], name="lead_mql_at"),
+            # the funnel's counts per period, person and team read these indexes alone
+            # (patron.funnel.metrics and .per_person)
+            models.Index(
+                fields=["organization", "owner", "created_at", "team"], name="lead_owner_created"
+            ),
+            models.Index(
+                fields=["organization", "owner", "mql_at", "team", "first_touch_at"],
+                name="lead_owner_mql",
+            ),
+            models.Index(
+                fields=["organization", "created_at", "owner", "team"], name="lead_created"
+            ),
+            models.Index(
+                fields=["organization", "mql_at", "owner", "team", "first_touch_at"],
+                name="lead_mql_at",
+            ),
             models.Index(fields=["organization", "email_key"], name="lead_email_key"),
             models.Index(fields=["organization", "phone_key"], name="lead_phone_key"),
             models.Index(fields=["organization", "name_key"], name="lead_name_key"),

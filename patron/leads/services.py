@@ -21,6 +21,7 @@ from patron.core.records import record_create, record_update
 from patron.leads import rules
 from patron.leads.choices import DuplicateStatus, LeadStatus, MqlSource
 from patron.leads.models import Lead, LeadDuplicate
+from patron.leads.touches import first_touch_refresh
 
 LEAD_FIELDS = (
     "external_id",
@@ -89,12 +90,15 @@ def lead_mark_mql(
         )
     if lead.mql_at is not None:
         return lead
-    return record_update(
+    lead = record_update(
         lead,
         {"mql_at": at, "mql_source": source},
         allowed=("mql_at", "mql_source"),
         unique_field="external_id",
     )
+    first_touch_refresh(organization=lead.organization, lead_ids=[lead.pk])
+    lead.refresh_from_db(fields=["first_touch_at"])
+    return lead
 
 
 KEY_SOURCES = ("email", "phone", "company_name", "contact_name")

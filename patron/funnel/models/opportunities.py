@@ -162,13 +162,93 @@ class Opportunity(OrgScopedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["organization", "created_at"], name="opportunity_created"),
-            models.Index(fields=["organization", "closed_at"], name="opportunity_closed"),
+            # the funnel's counts and sums per period, play, person and team (patron.funnel
+            # .metrics) read these two indexes alone, never the table
+            models.Index(
+                fields=[
+                    "organization",
+                    "created_at",
+                    "owner",
+                    "source_sdr",
+                    "team",
+                    "source_team",
+                    "play",
+                    "max_stage_number",
+                    "base_amount",
+                ],
+                name="opportunity_created",
+            ),
+            models.Index(
+                fields=[
+                    "organization",
+                    "closed_at",
+                    "status",
+                    "owner",
+                    "source_sdr",
+                    "team",
+                    "source_team",
+                    "play",
+                    "base_amount",
+                ],
+                name="opportunity_closed",
+            ),
+            # the same per person, walked person by person (patron.funnel.per_person)
+            models.Index(
+                fields=[
+                    "organization",
+                    "owner",
+                    "created_at",
+                    "source_sdr",
+                    "team",
+                    "source_team",
+                    "max_stage_number",
+                    "base_amount",
+                ],
+                name="opportunity_owner_created",
+            ),
+            models.Index(
+                fields=[
+                    "organization",
+                    "source_sdr",
+                    "created_at",
+                    "owner",
+                    "team",
+                    "source_team",
+                    "max_stage_number",
+                    "base_amount",
+                ],
+                name="opportunity_sdr_created",
+            ),
+            models.Index(
+                fields=[
+                    "organization",
+                    "owner",
+                    "closed_at",
+                    "status",
+                    "source_sdr",
+                    "team",
+                    "source_team",
+                    "base_amount",
+                ],
+                name="opportunity_owner_closed",
+            ),
+            models.Index(
+                fields=[
+                    "organization",
+                    "source_sdr",
+                    "closed_at",
+                    "status",
+                    "owner",
+                    "team",
+                    "source_team",
+                    "base_amount",
+                ],
+                name="opportunity_sdr_closed",
+            ),
             models.Index(
                 fields=["owner", "status", "stage_number"], name="opportunity_owner_board"
             ),
             models.Index(fields=["team", "status", "stage_number"], name="opportunity_team_board"),
-            models.Index(fields=["source_sdr", "created_at"], name="opportunity_source_sdr"),
             # the board: the biggest open opportunities of a stage, and its totals, from the index
             models.Index(
                 fields=["organization", "stage", "status", "-base_amount"],

@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
         ('companies', '0005_created_by_import'),
         ('core', '0002_audit_without_redundant_indexes'),
         ('imports', '0003_importrun_duplicates'),
-        ('leads', '0001_initial'),
+        ('leads', '0002_first_touch_and_covering_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
