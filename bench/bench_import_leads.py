@@ -31,6 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault(
+    "PATRON_STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage"
+)
 
 import django
 
@@ -199,6 +202,40 @@ def prepare(organization: Organization) -> list[tuple[str, str]]:
     return [(city.code, city.name) for city in regions.cities]
 
 
+def time_lead_list(organization: Organization, requests: int) -> None:
+    """The lead list page (whole Django stack) for an admin and for one seller, rotating over
+    the first pages, a deep page and filters; prints median and p95."""
+    import statistics
+
+    from django.test import Client
+
+    from patron.accounts.models import Role, UserRole
+
+    admin, _created = User.objects.get_or_create(
+        username="bench-lead-admin", defaults={"organization": organization}
+    )
+    UserRole.objects.get_or_create(user=admin, role=Role.ADMIN)
+    seller = User.objects.get(username="seller00")
+    urls = ["/leads/", "/leads/?page=2", "/leads/?page=5000", "/leads/?industry=software"]
+    urls += ["/leads/?mql=no&page=3", "/leads/?q=ML0500000"]
+    for user in (admin, seller):
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(user)
+        client.get(urls[0])
+        samples = []
+        for number in range(requests):
+            started = time.perf_counter()
+            response = client.get(urls[number % len(urls)])
+            samples.append(time.perf_counter() - started)
+            assert response.status_code == 200, response.status_code
+        samples.sort()
+        p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
+        print(
+            f"lead list as {user.username}: median {statistics.median(samples) * 1000:.0f} ms, "
+            f"p95 {p95 * 1000:.0f} ms over {requests} requests"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -206,6 +243,9 @@ def main() -> None:
     parser.add_argument("--file", type=Path, help="reuse a generated leads CSV")
     parser.add_argument("--reimport", action="store_true", help="also time a second import")
     parser.add_argument("--profile", action="store_true", help="cProfile the import")
+    parser.add_argument(
+        "--pages", type=int, default=0, help="then time N requests of the lead list page"
+    )
     options = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -242,6 +282,8 @@ def main() -> None:
             f"re-import: unchanged {again.unchanged}, duplicates {again.duplicates} in "
             f"{again_seconds:.2f}s = {again.rows / again_seconds:,.0f} rows/s"
         )
+    if options.pages:
+        time_lead_list(organization, options.pages)
     rows, baseline_seconds, baseline_cpu = raw_baseline(path)
     print(
         f"raw baseline: {rows} rows in {baseline_seconds:.2f}s (CPU {baseline_cpu:.2f}s) = "

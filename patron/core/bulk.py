@@ -92,6 +92,8 @@ def deferred_indexes(table: str, *, include_unique: bool = False) -> Iterator[No
             # deferred foreign-key checks of the rows just written must run before an index
             # can be built on the table in the same transaction
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            # sort each index in memory rather than in temporary files (this transaction only)
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for name, definition in constraints:
             cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
         for _, definition in indexes:

@@ -52,6 +52,7 @@ from patron.funnel.models import (
 from patron.funnel.services import mql_rules_apply
 from patron.funnel.sla import sla_policy
 from patron.leads.models import Lead
+from patron.leads.rules import with_keys
 from patron.leads.touches import first_touch_refresh
 from patron.sales.models import Order, OrderLine
 
@@ -375,6 +376,10 @@ def _write_all(
             pl.col("created_at").alias("updated_at"),
         )
         .drop("is_rule_mql", "converted", "fate")
+    )
+    # the duplicate match keys every stored lead carries (patron.leads.rules)
+    lead_rows = with_keys(
+        lead_rows, email="email", phone="phone", company="company_name", contact="contact_name"
     )
     counts = {"leads": write(Lead, lead_rows, **org)}
     _audit(Lead, leads["id"], leads["external_id"])

@@ -308,6 +308,16 @@ def choice(name: str, choices: type[models.TextChoices], *, required: bool = Fal
     )
 
 
+def too_long(name: str, max_length: int) -> pl.Expr:
+    """The reason when a cell has more than ``max_length`` characters, else null."""
+    return first_error(
+        (
+            pl.col(name).str.len_chars() > max_length,
+            _("%(field)s is longer than %(max)d characters") % {"field": name, "max": max_length},
+        )
+    )
+
+
 def pattern(name: str, regex: str, message: str) -> pl.Expr:
     return first_error((pl.col(name).is_not_null() & ~pl.col(name).str.contains(regex), message))
 

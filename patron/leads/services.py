@@ -176,7 +176,9 @@ def _related_leads() -> list[tuple[type[models.Model], str]]:
     for relation in Lead._meta.related_objects:
         if not relation.one_to_many or relation.related_model is LeadDuplicate:
             continue
-        relations.append((relation.related_model, relation.field.name))
+        model = relation.related_model
+        if isinstance(model, type) and issubclass(model, models.Model):
+            relations.append((model, relation.field.name))
     return relations
 
 

@@ -38,7 +38,7 @@ class LeadFilterForm(forms.Form):
         set_choices(self, "owner", any_choice + user_choices(user_list(user)))
         set_choices(self, "region", any_choice + region_choices())
         self.fields["q"].widget.attrs.update(
-            {"placeholder": _("Lead id, company, contact or email"), "type": "search"}
+            {"placeholder": _("Lead id, email, phone or company name"), "type": "search"}
         )
 
     def lead_filter(self) -> LeadFilter:

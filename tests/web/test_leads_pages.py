@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from patron.activities.models import ActivityKind, CallOutcome
 from patron.activities.services import activity_log
@@ -25,6 +25,13 @@ CSV = (
     "W3,苏州精密机械有限公司,王 强,,,,,z\n"
     "W4,Broken,Bad,,not-an-email,,,w\n"
 )
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    """A request in Chinese leaves Chinese active in the thread: restore English after."""
+    yield
+    translation.activate("en")
 
 
 @pytest.fixture
@@ -209,3 +216,20 @@ def test_lead_pages_in_chinese(organization, seller, client_for):
     assert (
         "重复" in client.get("/leads/duplicates/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     )
+
+
+def test_search_by_lead_id_email_phone_or_company_start(organization, seller, client_for):
+    make_lead(organization, seller, "A1", company_name="苏州精密机械有限公司", email="wq@szjm.cn")
+    make_lead(organization, seller, "A2", company_name="Acme Ltd", phone="021-5555 6666")
+    make_lead(organization, seller, "A3", company_name="Beta Co")
+    client = client_for(seller)
+
+    def found(text):
+        return rows(client.get("/leads/", {"q": text}).content.decode())
+
+    assert found("A3") == ["A3"]
+    assert found("WQ@szjm.cn") == ["A1"]
+    assert found("+86 21 5555 6666") == ["A2"]
+    assert found("苏州精密") == ["A1"]
+    assert found("acme") == ["A2"]
+    assert found("nothing") == []

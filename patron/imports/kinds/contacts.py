@@ -51,16 +51,7 @@ def plan(raw: pl.DataFrame, context: ImportContext) -> Plan:
     email_length = Contact._meta.get_field("email").max_length or 254
     checked = checked.with_columns(
         checks.error("external_id", duplicate_error("external_id")),
-        checks.error(
-            "email",
-            parsing.first_error(
-                (
-                    pl.col("email").str.len_chars() > email_length,
-                    _("%(field)s is longer than %(max)d characters")
-                    % {"field": "email", "max": email_length},
-                )
-            ),
-        ),
+        checks.error("email", parsing.too_long("email", email_length)),
     )
     checked = checks.summarise(checked).with_columns(
         pl.col("buying_role").fill_null(BuyingRole.UNKNOWN.value),

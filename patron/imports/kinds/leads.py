@@ -111,16 +111,7 @@ def check_rows(raw: pl.DataFrame, context: ImportContext) -> pl.DataFrame:
     email_length = Lead._meta.get_field("email").max_length or 254
     checked = checked.with_columns(
         checks.error("lead_id", duplicate_error("lead_id")),
-        checks.error(
-            "email",
-            parsing.first_error(
-                (
-                    pl.col("email").str.len_chars() > email_length,
-                    _("%(field)s is longer than %(max)d characters")
-                    % {"field": "email", "max": email_length},
-                )
-            ),
-        ),
+        checks.error("email", parsing.too_long("email", email_length)),
         checks.error(
             "company_name",
             parsing.first_error(
@@ -153,9 +144,9 @@ def stored_leads(context: ImportContext, keys: pl.Series, fields: list[str]) -> 
     schema: dict[str, pl.DataType] = {"external_id": pl.String(), "id": pl.Int64()}
     for name in fields:
         schema[name] = pl.Int64() if name.endswith("_id") else pl.String()
-    schema["is_mql"] = pl.Int64()
+    schema["stored_mql"] = pl.Int64()
     leads = Lead.objects.filter(organization=context.organization).annotate(
-        is_mql=Case(When(mql_at__isnull=True, then=Value(0)), default=Value(1))
+        stored_mql=Case(When(mql_at__isnull=True, then=Value(0)), default=Value(1))
     )
     return stored(leads, "external_id", keys, schema)
 
@@ -309,11 +300,11 @@ def plan(raw: pl.DataFrame, context: ImportContext) -> Plan:
     existing = stored_leads(context, good["external_id"], fields)
     classified = writers.classify(
         good.select(ROW, "external_id", *ROW_COLUMNS, "created_at", "mql_at", *KEYS),
-        existing.drop("is_mql"),
+        existing.drop("stored_mql"),
         key="external_id",
         fields=fields,
     ).join(
-        existing.select("external_id", "is_mql"),
+        existing.select("external_id", "stored_mql"),
         on="external_id",
         how="left",
         maintain_order="left",
@@ -329,7 +320,7 @@ def plan(raw: pl.DataFrame, context: ImportContext) -> Plan:
     stored_rows = classified.filter(pl.col(writers.STATUS) != writers.CREATED)
     updated = stored_rows.filter(pl.col(writers.STATUS) == writers.UPDATED)
     # an mql_at in the file marks a stored lead that is not an MQL yet
-    newly_mql = stored_rows.filter(pl.col("mql_at").is_not_null() & (pl.col("is_mql") == 0))
+    newly_mql = stored_rows.filter(pl.col("mql_at").is_not_null() & (pl.col("stored_mql") == 0))
     result = Plan(
         rows=raw.height,
         rejects=rejected_rows(raw, checked),

@@ -5,6 +5,18 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def keys_in_c_collation(apps, schema_editor):
+    """PostgreSQL: the match keys are only ever compared for equality, so they sort bytewise
+    ("C"): their indexes build several times faster than under the database's locale, which
+    matters when a million-row import rebuilds them. (SQLite compares bytewise already.)"""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for column, length in (("email_key", 254), ("phone_key", 40), ("name_key", 400)):
+        schema_editor.execute(
+            f'ALTER TABLE leads_lead ALTER COLUMN {column} TYPE varchar({length}) COLLATE "C"'
+        )
+
+
 def fill_match_keys(apps, schema_editor):
     """Match keys of the leads stored before they existed (one read, one set-wise update)."""
     from patron.leads.services import lead_keys_refresh
@@ -150,5 +162,6 @@ class Migration(migrations.Migration):
             model_name='leadduplicate',
             constraint=models.CheckConstraint(condition=models.Q(('status__in', ['open', 'merged', 'dismissed'])), name='lead_duplicate_status_valid'),
         ),
+        migrations.RunPython(keys_in_c_collation, migrations.RunPython.noop),
         migrations.RunPython(fill_match_keys, migrations.RunPython.noop),
     ]

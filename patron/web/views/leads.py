@@ -42,6 +42,8 @@ from patron.web.forms_leads import LEAD_FIELDS, LeadFilterForm, LeadUploadForm, 
 
 PAGE_SIZE = 50
 SEARCH_COUNT_CAP = 1000
+# a million leads are not counted on every page view: "10,000+" and 200 pages, then filter
+LIST_COUNT_CAP = 10_000
 PREVIEW_ROWS = 5
 REJECTS_SHOWN = 10
 SESSION_KEY = "lead_imports"
@@ -58,7 +60,9 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
     form = LeadFilterForm(request.GET or None, user=user)
     filters = form.lead_filter()
     paginator = Paginator(
-        lead_list(user, filters), PAGE_SIZE, count_cap=SEARCH_COUNT_CAP if filters.search else None
+        lead_list(user, filters),
+        PAGE_SIZE,
+        count_cap=SEARCH_COUNT_CAP if filters.search else LIST_COUNT_CAP,
     )
     page = paginator.get_page(request.GET.get("page"))
     context: dict[str, Any] = {
