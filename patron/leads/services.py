@@ -78,9 +78,13 @@ def lead_update(*, lead: Lead, **values: Any) -> Lead:
 
 def _rescore(lead: Lead) -> None:
     """Put the lead's score on its owner's prospect list up to date (SPEC §5)."""
+    _rescore_ids(lead.organization, [lead.pk])
+
+
+def _rescore_ids(organization: Organization, lead_ids: list[int]) -> None:
     from patron.prospecting.services import leads_rescore
 
-    leads_rescore(organization=lead.organization, lead_ids=[lead.pk])
+    leads_rescore(organization=organization, lead_ids=lead_ids)
 
 
 @transaction.atomic
@@ -236,6 +240,9 @@ def lead_merge(*, survivor: Lead, duplicate: Lead, by: User | None, source: str 
         LeadDuplicate.objects.filter(
             status=DuplicateStatus.OPEN, lead=duplicate, matched_lead=survivor
         ).update(status=DuplicateStatus.MERGED, resolved_by=by, resolved_at=timezone.now())
+        # the survivor now holds the duplicate's activities; the duplicate leaves the lists
+        first_touch_refresh(organization=survivor.organization, lead_ids=[survivor.pk])
+        _rescore_ids(survivor.organization, [survivor.pk, duplicate.pk])
     return survivor
 
 

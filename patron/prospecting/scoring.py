@@ -33,6 +33,7 @@ from patron.companies.models import Company, Region
 from patron.core.bulk import deferred_indexes, insert_rows, is_postgres
 from patron.funnel.choices import OpportunityStatus
 from patron.funnel.models import Opportunity
+from patron.leads.choices import LeadStatus
 from patron.leads.models import Lead
 from patron.prospecting.models import (
     IcpProfile,
@@ -231,7 +232,7 @@ def _day_number(column: str) -> str:
 def _lead_filter(
     seller_id: int, restricted: bool, industries: Sequence[str] | None = None
 ) -> tuple[str, list[Any]]:
-    sql = "l.owner_id = %s"
+    sql = f"l.owner_id = %s AND l.status <> '{LeadStatus.MERGED.value}'"  # merged: off the list
     params: list[Any] = [seller_id]
     if restricted:
         sql += f" AND l.id IN (SELECT id FROM {TMP_IDS})"
@@ -592,7 +593,8 @@ def rescore(
         _execute(
             f"DELETE FROM {LeadScore._meta.db_table} WHERE lead_id IN (SELECT t.id FROM"
             f" {TMP_IDS} t LEFT JOIN {Lead._meta.db_table} l ON l.id = t.id"
-            " WHERE l.owner_id IS NULL OR l.owner_id NOT IN"
+            f" WHERE l.status = '{LeadStatus.MERGED.value}' OR l.owner_id IS NULL"
+            " OR l.owner_id NOT IN"
             f" (SELECT seller_id FROM {IcpProfile._meta.db_table}))"
         )
         owners = set(

@@ -28,6 +28,7 @@ from patron.imports.validation import BAD, Checks, duplicate_error, ensure_colum
 from patron.leads import rules
 from patron.leads.choices import DuplicateStatus, LeadStatus, MatchKey, MqlSource
 from patron.leads.models import Lead, LeadDuplicate
+from patron.leads.touches import first_touch_refresh
 
 REQUIRED = ("lead_id",)
 OPTIONAL = (
@@ -491,14 +492,15 @@ def write_duplicates(
 def _after_import(context: ImportContext, lead_ids: list[int]) -> None:
     """What follows an import of leads, for the leads it created or changed.
 
-    The single call site for the consequences of an import: MQL marking by the marketing rules
-    (set-wise) and — to be wired at merge time by the lead engineer —
-    ``patron.prospecting.services.leads_rescore(organization=…, lead_ids=lead_ids)``.
+    The single call site for the consequences of an import, all set-wise: MQL marking by the
+    marketing rules, the first hunter touch of leads that arrived as MQLs, and the leads'
+    scores on their owners' prospect lists.
     """
     if not lead_ids:
         return
     from patron.funnel.services import mql_rules_apply
+    from patron.prospecting.services import leads_rescore
 
     mql_rules_apply(organization=context.organization, lead_ids=lead_ids)
-    # MERGE: prosp-core's re-scoring goes here:
-    # leads_rescore(organization=context.organization, lead_ids=lead_ids)
+    first_touch_refresh(organization=context.organization, lead_ids=lead_ids)
+    leads_rescore(organization=context.organization, lead_ids=lead_ids)
