@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import polars as pl
-from django.db.models import Case, Value, When
+from django.db.models import Case, F, Value, When
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -489,6 +489,9 @@ def write_duplicates(
     )
 
 
+RESCORE_BY_LEAD = 10_000  # past this many leads, re-score their owners' lists whole
+
+
 def _after_import(context: ImportContext, lead_ids: list[int]) -> None:
     """What follows an import of leads, for the leads it created or changed.
 
@@ -499,8 +502,25 @@ def _after_import(context: ImportContext, lead_ids: list[int]) -> None:
     if not lead_ids:
         return
     from patron.funnel.services import mql_rules_apply
+    from patron.prospecting.models import LeadScore
     from patron.prospecting.services import leads_rescore
 
     mql_rules_apply(organization=context.organization, lead_ids=lead_ids)
     first_touch_refresh(organization=context.organization, lead_ids=lead_ids)
-    leads_rescore(organization=context.organization, lead_ids=lead_ids)
+    if len(lead_ids) > RESCORE_BY_LEAD:
+        # a big list: re-score its owners' whole lists set-wise instead of naming every lead
+        owners: set[int] = set()
+        for start in range(0, len(lead_ids), 5_000):
+            chunk = lead_ids[start : start + 5_000]
+            owners.update(
+                Lead.objects.filter(pk__in=chunk, owner__isnull=False)
+                .values_list("owner_id", flat=True)
+                .distinct()
+            )
+            # a lead that changed hands leaves its former owner's list first
+            LeadScore.objects.filter(lead_id__in=chunk).exclude(
+                seller_id=F("lead__owner_id")
+            ).delete()
+        leads_rescore(organization=context.organization, seller_ids=sorted(owners))
+    else:
+        leads_rescore(organization=context.organization, lead_ids=lead_ids)
