@@ -176,6 +176,17 @@ def test_openapi_schema_and_docs(db: None) -> None:
         "/api/v1/orders/{order_id}",
         "/api/v1/products/",
         "/api/v1/products/{product_id}",
+        "/api/v1/prospecting/conversion",
+        "/api/v1/prospecting/conversion/accept",
+        "/api/v1/prospecting/involvement",
+        "/api/v1/prospecting/profile",
+        "/api/v1/prospecting/profile/versions",
+        "/api/v1/prospecting/scores",
+        "/api/v1/prospecting/scores/rescore",
+        "/api/v1/prospecting/synonyms",
+        "/api/v1/prospecting/synonyms/{synonym_id}",
+        "/api/v1/prospecting/triggers",
+        "/api/v1/prospecting/triggers/{trigger_id}",
     ]
     for path, operations in paths.items():
         for method, operation in operations.items():
