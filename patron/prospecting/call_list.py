@@ -162,7 +162,8 @@ def after_cursor(
         f'"{table}"."{LeadScore._meta.get_field(name).column}"' for name in RANK_ORDER
     )
     created = connection.ops.adapt_datetimefield_value(created_at)
-    return queryset.filter(rank_key__gte=rank_key).extra(  # noqa: S610 (constant SQL, bound values)
+    # no extra ``rank_key >= …``: SQLite would then seek on rank_key alone
+    return queryset.extra(  # noqa: S610 (constant SQL, bound values)
         where=[f"({columns}) > (%s, %s, %s)"], params=[rank_key, created, lead_id]
     )
 
