@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -148,6 +149,25 @@ def call_list_queryset(viewer: User, seller: User, filters: CallFilter) -> Query
     return queryset.select_related("lead", "lead__region").order_by(*RANK_ORDER)
 
 
+def after_cursor(
+    queryset: QuerySet[LeadScore], cursor: tuple[int, dt.datetime, int]
+) -> QuerySet[LeadScore]:
+    """The rows after ``cursor`` in RANK_ORDER, as one row-value comparison
+    ``(rank_key, lead_created_at, lead_id) > (…)``: both databases seek the ranked index to it.
+    (The same condition spelt with OR made PostgreSQL filter a 100,000-row tie of rank_key
+    one row at a time: 220 ms instead of 1 ms.)"""
+    rank_key, created_at, lead_id = cursor
+    table = LeadScore._meta.db_table
+    columns = ", ".join(
+        f'"{table}"."{LeadScore._meta.get_field(name).column}"' for name in RANK_ORDER
+    )
+    created = connection.ops.adapt_datetimefield_value(created_at)
+    # no extra ``rank_key >= …``: SQLite would then seek on rank_key alone
+    return queryset.extra(  # noqa: S610 (constant SQL, bound values)
+        where=[f"({columns}) > (%s, %s, %s)"], params=[rank_key, created, lead_id]
+    )
+
+
 def call_list_page(
     viewer: User,
     seller: User,
@@ -166,13 +186,7 @@ def call_list_page(
         capped = total > cap
         total = min(total, cap)
     if filters.after is not None:
-        # (rank_key, created, id) > cursor, with a plain range on rank_key for the index
-        rank_key, created_at, lead_id = filters.after
-        queryset = queryset.filter(rank_key__gte=rank_key).filter(
-            Q(rank_key__gt=rank_key)
-            | Q(lead_created_at__gt=created_at)
-            | Q(lead_created_at=created_at, lead_id__gt=lead_id)
-        )
+        queryset = after_cursor(queryset, filters.after)
     scores = list(queryset[: size + 1])
     more = len(scores) > size
     scores = scores[:size]

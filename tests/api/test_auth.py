@@ -176,6 +176,8 @@ def test_openapi_schema_and_docs(db: None) -> None:
         "/api/v1/orders/{order_id}",
         "/api/v1/products/",
         "/api/v1/products/{product_id}",
+        "/api/v1/prospecting/conversion",
+        "/api/v1/prospecting/conversion/accept",
         "/api/v1/prospecting/involvement",
         "/api/v1/prospecting/profile",
         "/api/v1/prospecting/profile/versions",
