@@ -10,7 +10,7 @@ import pytest
 
 from patron.core.errors import Conflict, ValidationFailed
 from patron.core.models import AuditEvent
-from patron.prospecting.models import IcpProfile, IcpProfileVersion, IcpTarget
+from patron.prospecting.models import IcpProfile, IcpProfileVersion, IcpTarget, LeadScore
 from patron.prospecting.refine import (
     conversion_report,
     refine_accept,
@@ -122,12 +122,8 @@ def test_proposals(calls_world: CallsWorld) -> None:
 
 
 def test_accept_saves_a_new_version_and_rescores(
-    calls_world: CallsWorld, django_capture_on_commit_callbacks: Any, monkeypatch: Any
+    calls_world: CallsWorld, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from patron.prospecting import scoring
-
-    rescored: list[dict[str, Any]] = []
-    monkeypatch.setattr(scoring, "rescore", lambda **kwargs: rescored.append(kwargs))
     world = calls_world
     with django_capture_on_commit_callbacks(execute=True):
         profile = refine_accept(seller=world.li, by=world.li, version=1)
@@ -141,7 +137,15 @@ def test_accept_saves_a_new_version_and_rescores(
     version = IcpProfileVersion.objects.get(profile=profile, number=2)
     assert version.created_by == world.li
     assert version.note == "Accepted refinement: industry manufacturing: 1→2; industry retail: 1→0"
-    assert rescored == [{"organization_id": world.org.pk, "seller_ids": [world.li.pk]}]
+    # the list is re-scored with the new priorities; a changed score names the version it used
+    scores = LeadScore.objects.filter(seller=world.li)
+    changed = scores.filter(industry="manufacturing", in_target=True)
+    assert changed.exists()
+    assert set(changed.values_list("profile_version", flat=True)) == {2}
+    points = set(scores.values_list("industry", "industry_points"))
+    assert ("manufacturing", 2) in points
+    assert ("manufacturing", 1) not in points
+    assert {p for industry, p in points if industry == "retail"} <= {0}
     audit = AuditEvent.objects.filter(object_id=str(profile.pk)).latest("id")
     assert audit.changes["version"] == [1, 2]
 
