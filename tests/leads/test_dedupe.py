@@ -293,3 +293,24 @@ def test_a_seller_sees_duplicates_of_own_leads_a_manager_the_team_admin_all(
     assert visible(manager) == {mine.pk, on_contact.pk}
     assert visible(patron_admin) == {mine.pk, theirs.pk, on_contact.pk}
     assert duplicate_queryset(other_seller).filter(pk=mine.pk).exists() is False
+
+
+def test_merge_takes_the_duplicate_off_its_owners_prospect_list(organization, seller, manager):
+    from patron.prospecting.models import LeadScore
+    from patron.prospecting.services import profile_save
+
+    profile_save(seller=seller, targets={"industry": [("manufacturing", 2)]})
+    survivor = lead(organization, seller, "L1", email="ann@acme.cn", industry="manufacturing")
+    duplicate = lead(organization, seller, "L2", phone="13900001111", industry="manufacturing")
+    assert set(LeadScore.objects.values_list("lead_id", flat=True)) == {survivor.pk, duplicate.pk}
+    activity_log(
+        organization=organization,
+        kind=ActivityKind.CALL,
+        user=seller,
+        lead=duplicate,
+        occurred_at=timezone.now(),
+        outcome=CallOutcome.CONNECTED,
+    )
+    lead_merge(survivor=survivor, duplicate=duplicate, by=manager)
+    assert list(LeadScore.objects.values_list("lead_id", "seller_id")) == [(survivor.pk, seller.pk)]
+    assert Lead.objects.get(pk=duplicate.pk).status == LeadStatus.MERGED
