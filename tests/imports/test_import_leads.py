@@ -401,3 +401,33 @@ def test_sample_file_imports(run, regions):
     assert list(
         LeadDuplicate.objects.order_by("row").values_list("row", "external_id", "match_key")
     ) == [(6, "ML-0005", "phone"), (8, "ML-0007", "email")]
+
+
+@pytest.mark.parametrize("by_seller", [False, True])
+def test_imported_leads_are_scored_on_their_owners_lists(
+    run, write_csv, regions, seller, user_factory, monkeypatch, by_seller
+):
+    from patron.imports.kinds import leads as leads_kind
+    from patron.prospecting.models import LeadScore
+    from patron.prospecting.services import profile_save
+
+    if by_seller:  # a big list: the owners' lists are re-scored whole
+        monkeypatch.setattr(leads_kind, "RESCORE_BY_LEAD", 0)
+    profile_save(seller=seller, targets={"industry": [("manufacturing", 2)]})
+    other = user_factory("bdm9", roles=["bdm"])
+    first = leads_csv(
+        "L1,苏州精密机械有限公司,王强,IT经理,wq@example.cn,,制造业,CN-SH,展会,bdm1,2026-03-01",
+        "L2,Acme Ltd.,Anna Lee,CTO,anna@acme.com,,retail,CN-SH,web,bdm1,2026-03-02",
+    )
+    assert counts(run("leads", write_csv("a.csv", first))) == (2, 0, 0, 0, 0)
+    scores = dict(LeadScore.objects.values_list("lead__external_id", "industry_points"))
+    assert scores == {"L1": 2, "L2": 0}
+    moved = leads_csv(
+        "L2,Acme Ltd.,Anna Lee,CTO,anna@acme.com,,retail,CN-SH,web,bdm9,2026-03-02",
+    )
+    assert counts(run("leads", write_csv("b.csv", moved))) == (0, 1, 0, 0, 0)
+    assert Lead.objects.get(external_id="L2").owner_id == other.pk
+    # the lead left its former owner's list; its new owner has no profile, so no list
+    assert list(LeadScore.objects.values_list("lead__external_id", "seller_id")) == [
+        ("L1", seller.pk)
+    ]
