@@ -74,25 +74,23 @@ def first_touch_refresh(
         if lead_ids is None and user_ids is None:
             cursor.execute(_update_sql(""), [organization.pk])
             return
-        if user_ids is not None:
-            people = sorted(set(user_ids))
-            for start in range(0, len(people), ID_CHUNK):
-                chunk = people[start : start + ID_CHUNK]
+        activity = quote("activities_activity")
+        chunked = [
+            (
+                user_ids,
+                f" AND l.id IN (SELECT lead_id FROM {activity} WHERE user_id IN ({{marks}})"
+                " AND lead_id IS NOT NULL)",
+            ),
+            (lead_ids, " AND l.id IN ({marks})"),
+        ]
+        for ids, where in chunked:
+            if ids is None:
+                continue
+            values = sorted(set(ids))
+            for start in range(0, len(values), ID_CHUNK):
+                chunk = values[start : start + ID_CHUNK]
                 marks = ", ".join(["%s"] * len(chunk))
-                cursor.execute(
-                    _update_sql(
-                        " AND l.id IN (SELECT lead_id FROM"
-                        f" {quote('activities_activity')} WHERE user_id IN ({marks})"
-                        " AND lead_id IS NOT NULL)"
-                    ),
-                    [organization.pk, *chunk],
-                )
-        if lead_ids is not None:
-            ids = sorted(set(lead_ids))
-            for start in range(0, len(ids), ID_CHUNK):
-                chunk = ids[start : start + ID_CHUNK]
-                marks = ", ".join(["%s"] * len(chunk))
-                cursor.execute(_update_sql(f" AND l.id IN ({marks})"), [organization.pk, *chunk])
+                cursor.execute(_update_sql(where.format(marks=marks)), [organization.pk, *chunk])
 
 
 __all__ = ["HUNTER_ROLES", "TOUCH_KINDS", "first_touch", "first_touch_refresh", "hunter_ids"]

@@ -344,27 +344,10 @@ def _load_industries(profile: IcpProfile, rules: Profile) -> None:
 
 
 # the columns an upsert rewrites; a row whose values are all unchanged is not written
-UPSERT_COMPARED = (
-    "seller_id",
-    "in_target",
-    "out_reasons",
-    "score",
-    "industry_points",
-    "title_points",
-    "territory_points",
-    "trigger_points",
-    "won_points",
-    "reference_points",
-    "involved_points",
-    "industry",
-    "title_target",
-    "territory_target",
-    "trigger_type",
-    "trigger_on",
-    "last_trigger_on",
-    "starred",
-    "lead_created_at",
-    "rank_key",
+UPSERT_COMPARED = tuple(
+    column
+    for column in SCORE_COLUMNS
+    if column not in ("organization_id", "lead_id", "profile_version", "computed_at")
 )
 
 
