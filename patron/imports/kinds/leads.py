@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import polars as pl
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, Q, Value, When
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -518,8 +518,8 @@ def _after_import(context: ImportContext, lead_ids: list[int]) -> None:
                 .distinct()
             )
             # a lead that changed hands leaves its former owner's list first
-            LeadScore.objects.filter(lead_id__in=chunk).exclude(
-                seller_id=F("lead__owner_id")
+            LeadScore.objects.filter(lead_id__in=chunk).filter(
+                Q(lead__owner__isnull=True) | ~Q(seller_id=F("lead__owner_id"))
             ).delete()
         leads_rescore(organization=context.organization, seller_ids=sorted(owners))
     else:
