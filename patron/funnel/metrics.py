@@ -37,31 +37,23 @@ by play, by person or by week/month; nothing loops over rows in Python.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import (
-    Case,
-    Count,
-    IntegerField,
-    Q,
-    QuerySet,
-    Sum,
-    Value,
-    When,
-)
+from django.db import connection
 
 from patron.accounts.models import User
 from patron.core.models import Organization
 from patron.core.months import local_date
 from patron.funnel.analytics import analytic_reads
-from patron.funnel.choices import FunnelRole, OpportunityStatus
-from patron.funnel.models import Opportunity, Play, RoleSpell
+from patron.funnel.choices import FunnelRole
+from patron.funnel.models import Play, RoleSpell
 from patron.funnel.periods import Bucket, buckets, day_start
+from patron.funnel.rollup import ROLLUP, days_settle
 from patron.funnel.rules import money_ratio, rate
-from patron.leads.models import Lead
 
 ZERO = Decimal("0.00")
 SDR_PACK = (
@@ -79,7 +71,24 @@ SDR_PACK = (
 )
 AE_PACK = ("closed_won_revenue", "new_deals", "asp", "win_rate", "pct_reaching_stage_2")
 METRICS = SDR_PACK + AE_PACK  # plus engagement_mode, per play
-PER_BUCKET_QUERIES = 26  # a trend of up to this many weeks or months asks bucket by bucket
+# each additive part as a sum over the roll-up rows (see patron.funnel.rollup: a row carries
+# the measures of its part only)
+SUMS = (
+    ("leads", "SUM(CASE WHEN part = 1 THEN records ELSE 0 END)"),
+    ("mqls", "SUM(CASE WHEN part = 2 THEN records ELSE 0 END)"),
+    ("followed_up", "SUM(followed_up)"),
+    ("created_all", "SUM(CASE WHEN part = 3 THEN records ELSE 0 END)"),
+    (
+        "opportunities_created",
+        "SUM(CASE WHEN part = 3 AND source_sdr_id IS NOT NULL THEN records ELSE 0 END)",
+    ),
+    ("new_pipeline", "SUM(CASE WHEN part = 3 AND source_sdr_id IS NOT NULL THEN amount END)"),
+    ("reached_stage_2", "SUM(reached_stage_2)"),
+    ("won", "SUM(won)"),
+    ("lost", "SUM(lost)"),
+    ("closed_won_revenue", "SUM(CASE WHEN part = 4 THEN amount END)"),
+    ("sdr_bookings", "SUM(CASE WHEN part = 4 AND source_sdr_id IS NOT NULL THEN amount END)"),
+)
 MONEY = {"new_pipeline", "pipeline_per_opp", "sdr_bookings", "closed_won_revenue", "asp"}
 
 
@@ -246,133 +255,50 @@ class FunnelQuery:
     def end(self) -> dt.datetime:
         return day_start(self.date_to + dt.timedelta(days=1), self.organization.time_zone)
 
-    # ---- scopes and the four base querysets ----
+    # ---- reading the daily roll-up ----
 
-    def lead_scope(self) -> Q:
-        scope = Q(organization=self.organization)
+    def _sums(self, group: str = "", extra: str = "") -> list[dict[str, Any]]:
+        """The additive parts of the scope and period from ``FunnelDay``, grouped by the
+        column ``group`` (none: one row), after settling the days that changed."""
+        where = ["organization_id = %s", "day >= %s", "day <= %s"]
+        params: list[Any] = [self.organization.pk, self.date_from, self.date_to]
         if self.team_ids is not None:
-            scope &= Q(team_id__in=self.team_ids)
+            # an opportunity counts for its owner's team and its source SDR's team, once; a
+            # lead row has no source team
+            ids = sorted(self.team_ids) or [0]
+            marks = ", ".join(["%s"] * len(ids))
+            where.append(f"(team_id IN ({marks}) OR source_team_id IN ({marks}))")
+            params += [*ids, *ids]
         if self.user_id is not None:
-            scope &= Q(owner_id=self.user_id)
-        return scope
-
-    def opportunity_scope(self) -> Q:
-        scope = Q(organization=self.organization)
-        if self.team_ids is not None:
-            scope &= Q(team_id__in=self.team_ids) | Q(source_team_id__in=self.team_ids)
-        if self.user_id is not None:
-            scope &= Q(owner_id=self.user_id) | Q(source_sdr_id=self.user_id)
-        return scope
-
-    def leads_created(self) -> QuerySet[Lead]:
-        return Lead.objects.filter(self.lead_scope(), created_at__gte=self.start).filter(
-            created_at__lt=self.end
-        )
-
-    def mqls(self) -> QuerySet[Lead]:
-        return Lead.objects.filter(self.lead_scope(), mql_at__gte=self.start).filter(
-            mql_at__lt=self.end
-        )
-
-    def opportunities_created(self) -> QuerySet[Opportunity]:
-        return Opportunity.objects.filter(
-            self.opportunity_scope(), created_at__gte=self.start
-        ).filter(created_at__lt=self.end)
-
-    def opportunities_closed(self) -> QuerySet[Opportunity]:
-        return Opportunity.objects.filter(
-            self.opportunity_scope(),
-            closed_at__gte=self.start,
-            status__in=[OpportunityStatus.WON, OpportunityStatus.LOST],
-        ).filter(closed_at__lt=self.end)
-
-    # ---- sections ----
-
-    def _grouped(
-        self, keys: Mapping[str, tuple[str, ...]], periods: list[Bucket] | None = None
-    ) -> list[tuple[str, dict[str, Any]]]:
-        """The five aggregates, each grouped by its ``keys`` (none: one row). The key
-        ``bucket`` is the index of the period in ``periods`` holding the date each part is
-        counted by (created, became MQL, created, closed)."""
-        sourced = Q(source_sdr_id__isnull=False)
-        won = Q(status=OpportunityStatus.WON)
-        parts: list[tuple[str, str, QuerySet[Any], dict[str, Any]]] = [
-            # COUNT(*): counted from the (organization, created_at) index alone
-            ("leads", "created_at", self.leads_created(), {"leads": Count("*")}),
-            # touched: the lead's first hunter touch since it became an MQL (kept on the lead)
-            (
-                "mqls",
-                "mql_at",
-                self.mqls(),
-                {"mqls": Count("*"), "followed_up": Count("first_touch_at")},
-            ),
-            (
-                "created",
-                "created_at",
-                self.opportunities_created(),
-                {
-                    "created_all": Count("*"),
-                    "opportunities_created": Count("id", filter=sourced),
-                    "new_pipeline": Sum("base_amount", filter=sourced),
-                    "reached_stage_2": Count("id", filter=Q(max_stage_number__gte=2)),
-                },
-            ),
-            (
-                "closed",
-                "closed_at",
-                self.opportunities_closed(),
-                {
-                    "won": Count("id", filter=won),
-                    "lost": Count("id", filter=Q(status=OpportunityStatus.LOST)),
-                    "closed_won_revenue": Sum("base_amount", filter=won),
-                    "sdr_bookings": Sum("base_amount", filter=won & sourced),
-                },
-            ),
-        ]
-        rows: list[tuple[str, dict[str, Any]]] = []
+            where.append("(owner_id = %s OR source_sdr_id = %s)")
+            params += [self.user_id, self.user_id]
+        if extra:
+            where.append(extra)
+        select = ", ".join(f"{expression} AS {name}" for name, expression in SUMS)
+        key = f"{group} AS grouped, " if group else ""
+        sql = f"SELECT {key}{select} FROM {ROLLUP} WHERE {' AND '.join(where)}"
+        if group:
+            sql += f" GROUP BY {group}"
         with analytic_reads():
-            for name, column, queryset, aggregates in parts:
-                rows.extend(self._rows(name, column, queryset, aggregates, keys, periods))
-        return rows
-
-    def _rows(
-        self,
-        name: str,
-        column: str,
-        queryset: QuerySet[Any],
-        aggregates: dict[str, Any],
-        keys: Mapping[str, tuple[str, ...]],
-        periods: list[Bucket] | None,
-    ) -> list[tuple[str, dict[str, Any]]]:
-        group = keys.get(name, ())
-        queryset = queryset.order_by()
-        if not group:
-            return [(name, queryset.aggregate(**aggregates))]
-        if "bucket" in group:
-            queryset = queryset.annotate(bucket=self._bucket_of(column, periods or []))
-        return [(name, row) for row in queryset.values(*group).annotate(**aggregates)]
-
-    def _bucket_of(self, column: str, periods: list[Bucket]) -> Case:
-        zone = self.organization.time_zone
-        whens = [
-            When(**{f"{column}__lt": day_start(p.last + dt.timedelta(days=1), zone)}, then=i)
-            for i, p in enumerate(periods[:-1])
-        ]
-        return Case(*whens, default=Value(len(periods) - 1), output_field=IntegerField())
+            days_settle(self.organization)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                names = [column[0] for column in cursor.description]
+                return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def metrics(self) -> tuple[FunnelMetrics, list[PlayMetrics]]:
         """Every metric for the whole scope, and the engagement mode per play."""
-        play_keys = {"created": ("play_id",), "closed": ("play_id",)}
         totals = FunnelCounts()
         by_play: dict[int | None, PlayMetrics] = {}
-        for part, row in self._grouped(play_keys):
+        for row in self._sums("play_id"):
             totals.add(row)
-            if part in ("created", "closed"):
-                play = by_play.setdefault(row["play_id"], PlayMetrics(row["play_id"], "", ""))
-                play.opportunities += int(row.get("created_all") or 0)
-                play.won += int(row.get("won") or 0)
-                play.lost += int(row.get("lost") or 0)
-                play.revenue += _money(row.get("closed_won_revenue"))
+            if int(row["created_all"] or 0) + int(row["won"] or 0) + int(row["lost"] or 0):
+                play = PlayMetrics(row["grouped"], "", "")
+                play.opportunities = int(row["created_all"] or 0)
+                play.won = int(row["won"] or 0)
+                play.lost = int(row["lost"] or 0)
+                play.revenue = _money(row["closed_won_revenue"])
+                by_play[play.play_id] = play
         plays = {p.pk: p for p in Play.objects.filter(organization=self.organization)}
         for key, play_row in by_play.items():
             play_row.code = plays[key].code if key in plays else ""
@@ -382,13 +308,17 @@ class FunnelQuery:
         return metrics, ordered
 
     def people(self) -> dict[int, FunnelMetrics]:
-        """The metrics of each person in scope (the same as asking for that person alone)."""
-        from patron.funnel.per_person import person_counts
-
-        with analytic_reads():
-            result = {
-                person: FunnelMetrics(counts) for person, counts in person_counts(self).items()
-            }
+        """The metrics of each person in scope (the same as asking for that person alone):
+        a lead counts for its owner; an opportunity for its owner and, when that is someone
+        else, for its source SDR."""
+        result: dict[int, FunnelMetrics] = {}
+        someone_else = "(owner_id IS NULL OR owner_id <> source_sdr_id)"
+        for group, extra in (
+            ("owner_id", "owner_id IS NOT NULL"),
+            ("source_sdr_id", f"source_sdr_id IS NOT NULL AND {someone_else}"),
+        ):
+            for row in self._sums(group, extra):
+                result.setdefault(row["grouped"], FunnelMetrics()).counts.add(row)
         sdrs = self.headcount(FunnelRole.SDR)
         for person in sdrs | self.headcount(FunnelRole.AE):
             result.setdefault(person, FunnelMetrics())
@@ -409,17 +339,12 @@ class FunnelQuery:
         """The metrics week by week or month by month (each bucket clipped to the period)."""
         periods = buckets(self.date_from, self.date_to, size)
         result = [FunnelMetrics() for _ in periods]
-        if len(periods) <= PER_BUCKET_QUERIES:
-            # each bucket's aggregates over its own index range: nothing to sort or hash
-            with analytic_reads():  # one transaction for all the buckets
-                for index, period in enumerate(periods):
-                    part = replace(self, date_from=period.first, date_to=period.last)
-                    for _part, row in part._grouped({}):
-                        result[index].counts.add(row)
-        else:
-            keys = dict.fromkeys(("leads", "mqls", "created", "closed"), ("bucket",))
-            for _part, row in self._grouped(keys, periods):
-                result[row["bucket"]].counts.add(row)
+        lasts = [period.last for period in periods]
+        for row in self._sums("day"):
+            day = row["grouped"]
+            if isinstance(day, str):  # SQLite
+                day = dt.date.fromisoformat(day)
+            result[bisect_left(lasts, day)].counts.add(row)
         spells = self._spells(FunnelRole.SDR)
         for index, period in enumerate(periods):
             result[index].sdr_headcount = len(_holding(spells, period.first, period.last))

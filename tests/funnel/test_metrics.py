@@ -240,19 +240,3 @@ def test_a_teams_per_person_table_equals_asking_for_each_person_in_it(
             funnel_world, team_id=funnel_world.west.pk, user_id=row.user.pk
         ).metrics.values()
         assert table[row.user.username] == alone, row.user.username
-
-
-@pytest.mark.parametrize("bucket", ["week", "month"])
-def test_the_trend_asked_bucket_by_bucket_equals_one_grouped_query(
-    funnel_world: FunnelWorld, bucket: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from patron.funnel import metrics
-
-    per_bucket = report(funnel_world, bucket=bucket).trend
-    monkeypatch.setattr(metrics, "PER_BUCKET_QUERIES", 0)  # a long trend: one CASE-grouped query
-    grouped = report(funnel_world, bucket=bucket).trend
-    assert len(per_bucket) == (14 if bucket == "week" else 3)
-    assert [(p.label, m.values()) for p, m in per_bucket] == [
-        (p.label, m.values()) for p, m in grouped
-    ]
-    assert sum(m.leads for _p, m in per_bucket) == ORGANIZATION["leads"]

@@ -11,8 +11,12 @@ from patron.funnel.models.opportunities import (
     OpportunityLine,
     StageChange,
 )
+from patron.funnel.models.rollup import FunnelDay, FunnelDirtyHour, FunnelPart
 
 __all__ = [
+    "FunnelDay",
+    "FunnelDirtyHour",
+    "FunnelPart",
     "MarketingRule",
     "Opportunity",
     "OpportunityHandoff",

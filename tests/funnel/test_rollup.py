@@ -1,0 +1,164 @@
+"""The daily roll-up stays equal to the base tables whatever writes them: services, bulk SQL,
+updates that move a record between days, owners or teams, deletes — and a write that touches
+no column the funnel reads marks nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from patron.funnel.metrics import FunnelQuery
+from patron.funnel.models import FunnelDay, FunnelDirtyHour, Opportunity
+from patron.funnel.rollup import days_settle, hours_to_days, rebuild_all
+from patron.leads.models import Lead
+from tests.funnel.conftest import Q2, FunnelWorld, at
+from tests.funnel.test_metrics import ORGANIZATION
+
+pytestmark = pytest.mark.django_db
+
+
+def quarter(world: FunnelWorld, **kwargs) -> dict:  # type: ignore[no-untyped-def]
+    return FunnelQuery(world.org, Q2[0], Q2[1], **kwargs).metrics()[0].values()
+
+
+def rows() -> list[tuple]:  # type: ignore[type-arg]
+    return sorted(
+        FunnelDay.objects.values_list(
+            "day", "part", "owner_id", "source_sdr_id", "team_id", "source_team_id", "play_id",
+            "records", "followed_up", "reached_stage_2", "won", "lost", "amount",
+        )
+    )  # fmt: skip
+
+
+def test_settling_leaves_no_dirty_hour_and_a_second_settle_does_nothing(
+    funnel_world: FunnelWorld,
+) -> None:
+    assert FunnelDirtyHour.objects.count() > 0  # the services' writes, through the triggers
+    assert days_settle(funnel_world.org) > 0
+    assert FunnelDirtyHour.objects.count() == 0
+    before = rows()
+    assert days_settle(funnel_world.org) == 0
+    assert rows() == before
+
+
+def test_a_full_rebuild_gives_the_same_rows_as_the_settled_days(
+    funnel_world: FunnelWorld,
+) -> None:
+    days_settle(funnel_world.org)
+    settled = rows()
+    assert FunnelDay.objects.filter(part=1).count() == 8  # one row per lead day and owner
+    assert rebuild_all(funnel_world.org) > 90
+    assert rows() == settled
+    assert quarter(funnel_world) == ORGANIZATION
+
+
+def test_a_write_the_funnel_does_not_read_marks_no_day(funnel_world: FunnelWorld) -> None:
+    days_settle(funnel_world.org)
+    Lead.objects.filter(pk=funnel_world.l1.pk).update(contact_name="Someone else")
+    Opportunity.objects.filter(pk=funnel_world.o1.pk).update(name="Renamed")
+    assert FunnelDirtyHour.objects.count() == 0
+
+
+def test_bulk_sql_writes_reach_the_report(funnel_world: FunnelWorld) -> None:
+    """Writes that bypass the services (an import, the admin, SQL by hand) are seen too."""
+    assert quarter(funnel_world)["leads"] == 6
+    l1 = funnel_world.l1
+    Lead.objects.bulk_create(
+        [
+            Lead(
+                organization=funnel_world.org,
+                external_id=f"BULK-{n}",
+                company_name="Bulk",
+                owner=funnel_world.sdr2,
+                team=funnel_world.west,
+                created_at=at("2026-05-01 12:00"),
+            )
+            for n in range(3)
+        ]
+    )
+    assert quarter(funnel_world)["leads"] == 9
+    assert quarter(funnel_world, team_ids=frozenset({funnel_world.west.pk}))["leads"] == 5
+
+    # a back-dated move: L1 out of the quarter, its MQL moment too
+    Lead.objects.filter(pk=l1.pk).update(
+        created_at=at("2026-03-01 10:00"), mql_at=at("2026-03-01 10:05")
+    )
+    moved = quarter(funnel_world)
+    assert (moved["leads"], moved["mqls"], moved["follow_up_rate"]) == (8, 3, 0.3333)
+
+    # a lead handed to the other team moves between the teams' numbers
+    Lead.objects.filter(external_id="BULK-0").update(
+        owner=funnel_world.sdr1, team=funnel_world.pipeline
+    )
+    assert quarter(funnel_world, team_ids=frozenset({funnel_world.west.pk}))["leads"] == 4
+    assert quarter(funnel_world, user_id=funnel_world.sdr1.pk)["leads"] == 4
+
+    Lead.objects.filter(external_id__startswith="BULK-").delete()
+    assert quarter(funnel_world)["leads"] == 5
+
+
+def test_opportunity_changes_move_created_and_closed_days(funnel_world: FunnelWorld) -> None:
+    o1, o4 = funnel_world.o1, funnel_world.o4
+    # O4 (won Jun 30 23:00, 80,000) closes an hour later: July, out of the quarter
+    Opportunity.objects.filter(pk=o4.pk).update(closed_at=at("2026-07-01 00:00"))
+    values = quarter(funnel_world)
+    assert (values["new_deals"], values["closed_won_revenue"]) == (2, Decimal("150000.00"))
+    # O1's amount is corrected: new pipeline and bookings follow
+    Opportunity.objects.filter(pk=o1.pk).update(base_amount=Decimal("120000.00"))
+    values = quarter(funnel_world)
+    assert values["new_pipeline"] == Decimal("210000.00")
+    assert values["sdr_bookings"] == Decimal("170000.00")
+    # its source SDR changes: sdr2 gets the opportunity, sdr1 loses it
+    Opportunity.objects.filter(pk=o1.pk).update(
+        source_sdr=funnel_world.sdr2, source_team=funnel_world.west
+    )
+    sdr2 = quarter(funnel_world, user_id=funnel_world.sdr2.pk)
+    assert (sdr2["opportunities_created"], sdr2["sdr_bookings"]) == (2, Decimal("120000.00"))
+    sdr1 = quarter(funnel_world, user_id=funnel_world.sdr1.pk)
+    assert sdr1["opportunities_created"] == 2  # O5 O6
+    Opportunity.objects.filter(pk=o4.pk).delete()
+    assert quarter(funnel_world)["pct_reaching_stage_2"] == 0.75  # O1 O3 O6 of O1 O3 O5 O6
+
+
+def test_days_are_local_days_of_the_organization(funnel_world: FunnelWorld) -> None:
+    """L8 was created at 00:00 on Apr 1 in Shanghai (16:00 on Mar 31 in UTC), L3 at 23:30
+    on Mar 31 (15:30 UTC)."""
+    days_settle(funnel_world.org)
+    created = FunnelDay.objects.filter(part=1, owner=funnel_world.sdr1)
+    assert created.get(day=dt.date(2026, 4, 1)).records == 1
+    assert created.get(day=dt.date(2026, 3, 31)).records == 1
+
+
+def test_an_hour_straddling_midnight_marks_both_days() -> None:
+    hour = dt.datetime(2026, 4, 1, 18, tzinfo=dt.UTC)  # 23:30 → 00:29 in Kolkata
+    assert hours_to_days([hour], "Asia/Kolkata") == [dt.date(2026, 4, 1), dt.date(2026, 4, 2)]
+    assert hours_to_days([hour], "Asia/Shanghai") == [dt.date(2026, 4, 2)]
+
+
+def test_the_triggers_exist_on_this_database() -> None:
+    with connection.cursor() as cursor:
+        names = {
+            name
+            for name in connection.introspection.get_table_list(cursor)
+            if name.name == "funnel_funneldirtyhour"
+        }
+    assert len(names) == 1
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'funnel_dirty_%' ORDER BY 1"
+            )
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                " AND name LIKE 'funnel_dirty_%' ORDER BY 1"
+            )
+        triggers = [row[0] for row in cursor.fetchall()]
+    assert triggers == [
+        f"funnel_dirty_{table}_{event}"
+        for table in ("lead", "opportunity")
+        for event in ("delete", "insert", "update")
+    ]
