@@ -110,8 +110,8 @@ class Lead(CreatedByImport, OrgScopedModel):
         ]
         indexes = [
             models.Index(fields=["organization", "team", "created_at"], name="lead_team_created"),
-            # the funnel's counts per period, person and team read these indexes alone
-            # (patron.funnel.metrics and .per_person)
+            # a seller's leads by period; the funnel roll-up rebuilds a day from the two
+            # (organization, <moment>, …) indexes alone (patron.funnel.rollup)
             models.Index(
                 fields=["organization", "owner", "created_at", "team"], name="lead_owner_created"
             ),

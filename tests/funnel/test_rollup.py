@@ -5,9 +5,11 @@ no column the funnel reads marks nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from patron.funnel.metrics import FunnelQuery
@@ -162,3 +164,12 @@ def test_the_triggers_exist_on_this_database() -> None:
         for table in ("lead", "opportunity")
         for event in ("delete", "insert", "update")
     ]
+
+
+def test_the_rebuild_command(funnel_world: FunnelWorld) -> None:
+    out = io.StringIO()
+    call_command("metrics", "rebuild", stdout=out)
+    # from O2's creation on Mar 15 to L5 and O6 on Jul 1, in Shanghai days
+    assert out.getvalue().strip() == "Rebuilt the funnel roll-up: 109 days."
+    assert FunnelDirtyHour.objects.count() == 0
+    assert quarter(funnel_world) == ORGANIZATION

@@ -162,8 +162,8 @@ class Opportunity(OrgScopedModel):
             ),
         ]
         indexes = [
-            # the funnel's counts and sums per period, play, person and team (patron.funnel
-            # .metrics) read these two indexes alone, never the table
+            # the funnel roll-up rebuilds a day from these two indexes alone, never the table
+            # (patron.funnel.rollup)
             models.Index(
                 fields=[
                     "organization",
@@ -192,7 +192,7 @@ class Opportunity(OrgScopedModel):
                 ],
                 name="opportunity_closed",
             ),
-            # the same per person, walked person by person (patron.funnel.per_person)
+            # a person's opportunities by period (lists, the SLA)
             models.Index(
                 fields=[
                     "organization",

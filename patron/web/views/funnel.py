@@ -40,7 +40,7 @@ class FunnelScope:
     team_id: int | None
     user_id: int | None
     bucket: str
-    form: FunnelFilterForm
+    form: FunnelFilterForm | None  # the filter bar, for the shell only
 
     @property
     def params(self) -> dict[str, str]:
@@ -61,9 +61,9 @@ def _all_label(user: User) -> str:
     return _("All teams") if visible_team_ids(user) is None else _("All my teams")
 
 
-def funnel_scope(request: HttpRequest) -> FunnelScope:
+def funnel_scope(request: HttpRequest, *, with_form: bool = False) -> FunnelScope:
     """Period, team, person and trend bucket from the query string (defaults: this quarter,
-    everything the user may see, weekly)."""
+    everything the user may see, weekly); ``with_form``: and the filter bar showing them."""
     user: User = request.user  # type: ignore[assignment]
     teams, users = team_list(user), user_list(user)
     data = {key: request.GET.get(key, "") for key in ("team", "user", "bucket")}
@@ -78,6 +78,10 @@ def funnel_scope(request: HttpRequest) -> FunnelScope:
     if date_to < date_from:
         date_from, date_to = start, end
     bucket = cleaned.get("bucket") or WEEK
+    if not with_form:
+        return FunnelScope(
+            date_from, date_to, cleaned.get("team"), cleaned.get("user"), bucket, None
+        )
     form = FunnelFilterForm(
         initial={
             "date_from": date_from,
@@ -132,7 +136,7 @@ def _failed(request: HttpRequest, error: DomainError, title: str) -> HttpRespons
 
 @login_required
 def funnel_view(request: HttpRequest) -> HttpResponse:
-    scope = funnel_scope(request)
+    scope = funnel_scope(request, with_form=True)
     return render(request, "web/funnel/dashboard.html", {"scope": scope, "form": scope.form})
 
 

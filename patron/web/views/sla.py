@@ -37,7 +37,7 @@ def _user(request: HttpRequest) -> User:
 @login_required
 def sla_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    scope = funnel_scope(request)
+    scope = funnel_scope(request, with_form=True)
     error = ""
     sections: list[Any] = []
     try:

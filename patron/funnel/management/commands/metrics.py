@@ -4,6 +4,7 @@
                           [--people | --bucket week|month] --format table|json|csv
     patron metrics sla --from … --to … [--team T] [--user U] --format …
     patron metrics headcount --target 12000000 --months 12 --from … --to … [--team T]
+    patron metrics rebuild      # the daily roll-up of every day, from the leads and opportunities
 
 Numbers come from the same query objects as the API and the dashboard.
 """
@@ -25,6 +26,7 @@ from patron.core.tabular import FORMATS, render_csv, render_json, render_table
 from patron.funnel.metrics import METRICS
 from patron.funnel.periods import BUCKETS
 from patron.funnel.reports import FunnelReport, funnel_report, headcount_report
+from patron.funnel.rollup import rebuild_all
 from patron.funnel.sla import sla_report
 
 
@@ -44,7 +46,7 @@ class Command(BaseCommand):
     help = _("Funnel metrics, SLA compliance and headcount planning (SPEC §9).")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("report", choices=["funnel", "sla", "headcount"])
+        parser.add_argument("report", choices=["funnel", "sla", "headcount", "rebuild"])
         parser.add_argument("--from", dest="date_from", help=_("first day, YYYY-MM-DD"))
         parser.add_argument("--to", dest="date_to", help=_("last day, YYYY-MM-DD"))
         parser.add_argument("--team", help=_("team name or id"))
@@ -59,6 +61,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         organization = Organization.objects.get_default()
+        if options["report"] == "rebuild":
+            days = rebuild_all(organization)
+            self.stdout.write(_("Rebuilt the funnel roll-up: %(days)d days.") % {"days": days})
+            return
         date_from = date_option("--from", options["date_from"])
         date_to = date_option("--to", options["date_to"])
         team_id = self._team(organization, options["team"])
