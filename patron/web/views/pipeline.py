@@ -3,6 +3,7 @@ Every change goes through the funnel services — the same validation as the API
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -50,6 +51,7 @@ from patron.web.forms_funnel import (
     aes_of,
 )
 from patron.web.presenters import format_money
+from patron.web.presenters_funnel import stage_options
 
 WHO = ("mine", "sourced", "team", "all")
 
@@ -86,6 +88,13 @@ def board_filter(user: User, params: QueryDict) -> tuple[str, BoardFilter, int |
     return who, board, team_id
 
 
+def id_url(name: str) -> Callable[[int], str]:
+    """``reverse(name, args=[id])`` for many ids, reversing once."""
+    sentinel = 987654321
+    before, after = reverse(name, args=[sentinel]).split(str(sentinel))
+    return lambda pk: f"{before}{int(pk)}{after}"
+
+
 def board_context(user: User, params: QueryDict, error: str = "") -> dict[str, Any]:
     who, board, team_id = board_filter(user, params)
     columns = pipeline_board(user, board)
@@ -93,8 +102,18 @@ def board_context(user: User, params: QueryDict, error: str = "") -> dict[str, A
     if team_id:
         wanted["team"] = str(team_id)
     query = urlencode(wanted)
+    stages = stage_list(user.organization_id)
+    # a card's two links: reversed once per board, not twice per card (a reverse costs
+    # about 0.3 ms; a board shows up to 25 cards a stage)
+    move_url, detail_url = id_url("web:pipeline-move"), id_url("web:opportunity-detail")
+    for column in columns:
+        for card in column.cards:
+            card.move_url = move_url(card.pk)  # type: ignore[attr-defined]
+            card.detail_url = detail_url(card.pk)  # type: ignore[attr-defined]
     return {
-        "columns": columns,
+        # each column with the options of its cards' move menu (the same for every card of
+        # a column: built once, not once per card)
+        "columns": [(column, stage_options(stages, column.stage.pk)) for column in columns],
         "who": who,
         "team_id": team_id,
         "teams": team_list(user),
@@ -103,7 +122,7 @@ def board_context(user: User, params: QueryDict, error: str = "") -> dict[str, A
         "total_count": sum(column.count for column in columns),
         "total_amount": format_money(sum(column.amount for column in columns)),
         "total_weighted": format_money(sum(column.weighted for column in columns)),
-        "stages": stage_list(user.organization_id),
+        "stages": stages,
     }
 
 
