@@ -6,8 +6,8 @@ transaction. Both take plain tuples so a caller can feed rows straight from pola
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from itertools import islice
 from typing import Any
 
@@ -22,8 +22,31 @@ def quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
+# Per table, what wraps every bulk insert into it: an app whose triggers on a table would run
+# once per row registers here (patron.funnel's roll-up pauses its SQLite insert trigger and
+# marks the new rows set-wise). Registered in the app's ``ready()``.
+InsertWrapper = Callable[[str], AbstractContextManager[None]]
+_INSERT_WRAPPERS: dict[str, InsertWrapper] = {}
+
+
+def wrap_bulk_inserts(tables: Iterable[str], wrapper: InsertWrapper) -> None:
+    for table in tables:
+        _INSERT_WRAPPERS[table] = wrapper
+
+
+def bulk_insert(table: str) -> AbstractContextManager[None]:
+    """The context every bulk insert into ``table`` runs in."""
+    wrapper = _INSERT_WRAPPERS.get(table)
+    return wrapper(table) if wrapper is not None else nullcontext()
+
+
 def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """Insert rows without returning ids. Returns the number of rows written."""
+    with bulk_insert(table):
+        return _insert_rows(table, columns, rows)
+
+
+def _insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     count = 0
     column_sql = ", ".join(quote(column) for column in columns)
     with connection.cursor() as cursor:

@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 from django.db import connection
 
-from patron.core.bulk import is_postgres, quote
+from patron.core.bulk import bulk_insert, is_postgres, quote
 
 
 def sqlite_text(column: str) -> str:
@@ -99,6 +99,11 @@ def insert_frame(
     constants = dict(constants or {})
     if frame.is_empty():
         return 0
+    with bulk_insert(table):
+        return _insert_frame(table, frame, constants)
+
+
+def _insert_frame(table: str, frame: pl.DataFrame, constants: dict[str, Any]) -> int:
     if is_postgres():
         frame = frame.with_columns(pl.lit(v).alias(k) for k, v in constants.items())
         column_sql = ", ".join(quote(name) for name in frame.columns)

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import sqlite3
 from decimal import Decimal
 
+import psycopg
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from patron.funnel.metrics import FunnelQuery
 from patron.funnel.models import FunnelDay, FunnelDirtyHour, Opportunity
@@ -173,3 +175,60 @@ def test_the_rebuild_command(funnel_world: FunnelWorld) -> None:
     assert out.getvalue().strip() == "Rebuilt the funnel roll-up: 109 days."
     assert FunnelDirtyHour.objects.count() == 0
     assert quarter(funnel_world) == ORGANIZATION
+
+
+def _bulk_leads(world: FunnelWorld, ids: list[str]) -> None:
+    from patron.core.bulk import insert_rows
+    from patron.imports.writers import column_defaults
+
+    provided = {
+        "organization_id": world.org.pk,
+        "company_name": "Bulk",
+        "owner_id": world.sdr2.pk,
+        "team_id": world.west.pk,
+        "created_at": connection.ops.adapt_datetimefield_value(at("2026-05-01 12:00")),
+    }
+    defaults = column_defaults(Lead, [*provided, "external_id"])
+    columns = [*provided, *defaults, "external_id"]
+    values = [*provided.values(), *defaults.values()]
+    insert_rows("leads_lead", columns, [(*values, external_id) for external_id in ids])
+
+
+def insert_triggers() -> list[str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'funnel_dirty_%_insert'"
+            )
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_insert'"
+            )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def test_a_bulk_insert_marks_its_hours_and_keeps_the_trigger(funnel_world: FunnelWorld) -> None:
+    """On SQLite a bulk insert runs without the row trigger and marks the new rows' hours in
+    one statement; the trigger is back afterwards, also when the insert fails."""
+    triggers = ["funnel_dirty_lead_insert", "funnel_dirty_opportunity_insert"]
+    days_settle(funnel_world.org)
+    with transaction.atomic():
+        _bulk_leads(funnel_world, ["BULK-1", "BULK-2"])
+    assert insert_triggers() == triggers
+    assert FunnelDirtyHour.objects.count() == 1  # 12:00 on May 1 in Shanghai: 04:00 UTC
+    assert quarter(funnel_world)["leads"] == 8
+    # the raw driver's error: bulk inserts write through the DB-API connection
+    duplicate = (IntegrityError, sqlite3.IntegrityError, psycopg.errors.UniqueViolation)
+    with pytest.raises(duplicate), transaction.atomic():
+        _bulk_leads(funnel_world, ["BULK-3", "BULK-1"])  # BULK-1 is already there
+    assert insert_triggers() == triggers
+    assert quarter(funnel_world)["leads"] == 8
+    Lead.objects.create(
+        organization=funnel_world.org,
+        external_id="ONE",
+        company_name="One",
+        owner=funnel_world.sdr2,
+        team=funnel_world.west,
+        created_at=at("2026-05-02 12:00"),
+    )
+    assert quarter(funnel_world)["leads"] == 9  # the trigger works again
