@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import connection
+from django.db import connection, transaction
 
 DIRTY = "funnel_funneldirtyhour"
 # table -> (the moments that date its parts, the columns the roll-up reads)
@@ -155,14 +155,15 @@ def insert_trigger_paused(table: str) -> Iterator[None]:
     if connection.vendor == "postgresql" or table not in TABLES:
         yield  # PostgreSQL's triggers run once per statement
         return
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
-        last_id = int(cursor.fetchone()[0])
-        cursor.execute(f"DROP TRIGGER IF EXISTS funnel_dirty_{SHORT[table]}_insert")
-    try:
-        yield
-        _mark_rows_above(table, last_id)
-    finally:
+    with transaction.atomic():  # a crash cannot leave the trigger dropped
         with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+            last_id = int(cursor.fetchone()[0])
             cursor.execute(f"DROP TRIGGER IF EXISTS funnel_dirty_{SHORT[table]}_insert")
-            cursor.execute(sqlite_trigger(table, "insert"))
+        try:
+            yield
+            _mark_rows_above(table, last_id)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TRIGGER IF EXISTS funnel_dirty_{SHORT[table]}_insert")
+                cursor.execute(sqlite_trigger(table, "insert"))
