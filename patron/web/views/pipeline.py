@@ -113,7 +113,8 @@ def board_context(user: User, params: QueryDict, error: str = "") -> dict[str, A
     return {
         # each column with the options of its cards' move menu (the same for every card of
         # a column: built once, not once per card)
-        "columns": [(column, stage_options(stages, column.stage.pk)) for column in columns],
+        "columns": columns,
+        "board_columns": [(column, stage_options(stages, column.stage.pk)) for column in columns],
         "who": who,
         "team_id": team_id,
         "teams": team_list(user),
