@@ -50,7 +50,7 @@ from patron.core.models import Organization
 from patron.core.months import local_date
 from patron.funnel.analytics import analytic_reads
 from patron.funnel.choices import FunnelRole
-from patron.funnel.models import Play, RoleSpell
+from patron.funnel.models import FunnelGrain, Play, RoleSpell
 from patron.funnel.periods import Bucket, buckets, day_start
 from patron.funnel.rollup import ROLLUP, days_settle
 from patron.funnel.rules import money_ratio, rate
@@ -72,7 +72,7 @@ SDR_PACK = (
 AE_PACK = ("closed_won_revenue", "new_deals", "asp", "win_rate", "pct_reaching_stage_2")
 METRICS = SDR_PACK + AE_PACK  # plus engagement_mode, per play
 # each additive part as a sum over the roll-up rows (see patron.funnel.rollup: a row carries
-# the measures of its part only)
+# the measures of its part only). ``_sums`` reads the coarsest grain that holds the question.
 SUMS = (
     ("leads", "SUM(CASE WHEN part = 1 THEN records ELSE 0 END)"),
     ("mqls", "SUM(CASE WHEN part = 2 THEN records ELSE 0 END)"),
@@ -80,14 +80,14 @@ SUMS = (
     ("created_all", "SUM(CASE WHEN part = 3 THEN records ELSE 0 END)"),
     (
         "opportunities_created",
-        "SUM(CASE WHEN part = 3 AND source_sdr_id IS NOT NULL THEN records ELSE 0 END)",
+        "SUM(CASE WHEN part = 3 AND sourced THEN records ELSE 0 END)",
     ),
-    ("new_pipeline", "SUM(CASE WHEN part = 3 AND source_sdr_id IS NOT NULL THEN amount END)"),
+    ("new_pipeline", "SUM(CASE WHEN part = 3 AND sourced THEN amount END)"),
     ("reached_stage_2", "SUM(reached_stage_2)"),
     ("won", "SUM(won)"),
     ("lost", "SUM(lost)"),
     ("closed_won_revenue", "SUM(CASE WHEN part = 4 THEN amount END)"),
-    ("sdr_bookings", "SUM(CASE WHEN part = 4 AND source_sdr_id IS NOT NULL THEN amount END)"),
+    ("sdr_bookings", "SUM(CASE WHEN part = 4 AND sourced THEN amount END)"),
 )
 MONEY = {"new_pipeline", "pipeline_per_opp", "sdr_bookings", "closed_won_revenue", "asp"}
 
@@ -260,8 +260,13 @@ class FunnelQuery:
     def _sums(self, group: str = "", extra: str = "") -> list[dict[str, Any]]:
         """The additive parts of the scope and period from ``FunnelDay``, grouped by the
         column ``group`` (none: one row), after settling the days that changed."""
-        where = ["organization_id = %s", "day >= %s", "day <= %s"]
-        params: list[Any] = [self.organization.pk, self.date_from, self.date_to]
+        if self.team_ids is None and self.user_id is None:  # the whole organization
+            people = group in ("owner_id", "source_sdr_id")
+            grain = FunnelGrain.PERSON if people else FunnelGrain.ORGANIZATION
+        else:
+            grain = FunnelGrain.DETAIL
+        where = ["organization_id = %s", "grain = %s", "day >= %s", "day <= %s"]
+        params: list[Any] = [self.organization.pk, int(grain), self.date_from, self.date_to]
         if self.team_ids is not None:
             # an opportunity counts for its owner's team and its source SDR's team, once; a
             # lead row has no source team

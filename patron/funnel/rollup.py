@@ -37,7 +37,7 @@ from django.db import connection, transaction
 from patron.core.bulk import is_postgres
 from patron.core.models import Organization
 from patron.funnel.choices import OpportunityStatus
-from patron.funnel.models import FunnelPart
+from patron.funnel.models import FunnelGrain, FunnelPart
 from patron.funnel.periods import day_start
 
 ROLLUP = "funnel_funnelday"
@@ -46,8 +46,22 @@ DAYS_PER_STATEMENT = 200
 WON = OpportunityStatus.WON.value
 LOST = OpportunityStatus.LOST.value
 COLUMNS = (
-    "organization_id, day, part, owner_id, source_sdr_id, team_id, source_team_id, play_id,"
-    " records, followed_up, reached_stage_2, won, lost, amount"
+    "organization_id, day, grain, part, sourced, owner_id, source_sdr_id, team_id,"
+    " source_team_id, play_id, records, followed_up, reached_stage_2, won, lost, amount"
+)
+GRAINS = ", ".join(str(int(grain)) for grain in FunnelGrain)  # every grain: an index range each
+MEASURES = "SUM(records), SUM(followed_up), SUM(reached_stage_2), SUM(won), SUM(lost), SUM(amount)"
+# the coarse grains, summed from the detail rows of the same days: (grain, key columns as
+# (owner, source SDR, team, source team, play), GROUP BY, condition)
+COARSE = (
+    (FunnelGrain.ORGANIZATION, "NULL, NULL, NULL, NULL, play_id", "play_id", ""),
+    (FunnelGrain.PERSON, "owner_id, NULL, NULL, NULL, NULL", "owner_id", "owner_id IS NOT NULL"),
+    (
+        FunnelGrain.PERSON,
+        "NULL, source_sdr_id, NULL, NULL, NULL",
+        "source_sdr_id",
+        "source_sdr_id IS NOT NULL AND (owner_id IS NULL OR owner_id <> source_sdr_id)",
+    ),
 )
 # each part: the base table, the moment that dates it, extra conditions, the key columns
 # (owner, source SDR, team, source team, play) and the measures
@@ -180,7 +194,7 @@ def _bounds(organization: Organization, days: Sequence[dt.date]) -> tuple[str, l
 
 def _rebuild_chunk(organization: Organization, days: list[dt.date]) -> None:
     bounds, params = _bounds(organization, days)
-    # contiguous ranges of days, so the delete reads the (organization, day) index by range
+    # contiguous ranges of days: the delete and the coarse grains read the index by range
     ranges: list[list[dt.date]] = []
     for day in days:
         if ranges and (day - ranges[-1][1]).days == 1:
@@ -190,19 +204,36 @@ def _rebuild_chunk(organization: Organization, days: list[dt.date]) -> None:
     with connection.cursor() as cursor:
         for first, last in ranges:
             cursor.execute(
-                f"DELETE FROM {ROLLUP} WHERE organization_id = %s AND day >= %s AND day <= %s",
+                f"DELETE FROM {ROLLUP} WHERE organization_id = %s AND grain IN ({GRAINS})"
+                " AND day >= %s AND day <= %s",
                 [organization.pk, first.isoformat(), last.isoformat()],
             )
+        sourced = {
+            "leads_lead": "0",
+            "funnel_opportunity": "CASE WHEN r.source_sdr_id IS NULL THEN 0 ELSE 1 END",
+        }
         for part, table, moment, extra, keys, measures in PARTS:
+            group = ", ".join(key for key in keys.split(", ") if key != "NULL")
             cursor.execute(
                 f"{bounds} INSERT INTO {ROLLUP} ({COLUMNS})"
-                f" SELECT r.organization_id, b.day, {int(part)}, {keys}, {measures}"
+                f" SELECT r.organization_id, b.day, {int(FunnelGrain.DETAIL)}, {int(part)},"
+                f" {sourced[table]}, {keys}, {measures}"
                 f" FROM b JOIN {table} r ON r.organization_id = %s"
                 f" AND r.{moment} >= b.lo AND r.{moment} < b.hi{extra}"
-                " GROUP BY r.organization_id, b.day,"
-                f" {', '.join(key for key in keys.split(', ') if key != 'NULL')}",
+                f" GROUP BY r.organization_id, b.day, {group}",
                 [*params, organization.pk],
             )
+        for first, last in ranges:
+            for grain, keys, group, condition in COARSE:
+                where = f" AND {condition}" if condition else ""
+                cursor.execute(
+                    f"INSERT INTO {ROLLUP} ({COLUMNS}) SELECT organization_id, day, {int(grain)},"
+                    f" part, sourced, {keys}, {MEASURES} FROM {ROLLUP}"
+                    f" WHERE organization_id = %s AND grain = {int(FunnelGrain.DETAIL)}"
+                    f" AND day >= %s AND day <= %s{where}"
+                    f" GROUP BY organization_id, day, part, sourced, {group}",
+                    [organization.pk, first.isoformat(), last.isoformat()],
+                )
 
 
 __all__ = ["days_rebuild", "days_settle", "hours_to_days", "rebuild_all"]

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
 from patron.funnel.metrics import FunnelQuery
-from patron.funnel.models import FunnelDay, FunnelDirtyHour, Opportunity
+from patron.funnel.models import FunnelDay, FunnelDirtyHour, FunnelGrain, Opportunity
 from patron.funnel.rollup import days_settle, hours_to_days, rebuild_all
 from patron.leads.models import Lead
 from tests.funnel.conftest import Q2, FunnelWorld, at
@@ -29,12 +29,13 @@ def quarter(world: FunnelWorld, **kwargs) -> dict:  # type: ignore[no-untyped-de
 
 
 def rows() -> list[tuple]:  # type: ignore[type-arg]
-    return sorted(
-        FunnelDay.objects.values_list(
-            "day", "part", "owner_id", "source_sdr_id", "team_id", "source_team_id", "play_id",
-            "records", "followed_up", "reached_stage_2", "won", "lost", "amount",
-        )
+    columns = (
+        "grain", "day", "part", "sourced", "owner_id", "source_sdr_id", "team_id",
+        "source_team_id", "play_id", "records", "followed_up", "reached_stage_2", "won", "lost",
+        "amount",
     )  # fmt: skip
+    values = FunnelDay.objects.values_list(*columns)
+    return sorted(values, key=lambda row: [(value is None, value or 0) for value in row])
 
 
 def test_settling_leaves_no_dirty_hour_and_a_second_settle_does_nothing(
@@ -53,7 +54,7 @@ def test_a_full_rebuild_gives_the_same_rows_as_the_settled_days(
 ) -> None:
     days_settle(funnel_world.org)
     settled = rows()
-    assert FunnelDay.objects.filter(part=1).count() == 8  # one row per lead day and owner
+    assert FunnelDay.objects.filter(grain=FunnelGrain.DETAIL, part=1).count() == 8  # day, owner
     assert rebuild_all(funnel_world.org) > 90
     assert rows() == settled
     assert quarter(funnel_world) == ORGANIZATION
@@ -131,7 +132,7 @@ def test_days_are_local_days_of_the_organization(funnel_world: FunnelWorld) -> N
     """L8 was created at 00:00 on Apr 1 in Shanghai (16:00 on Mar 31 in UTC), L3 at 23:30
     on Mar 31 (15:30 UTC)."""
     days_settle(funnel_world.org)
-    created = FunnelDay.objects.filter(part=1, owner=funnel_world.sdr1)
+    created = FunnelDay.objects.filter(grain=FunnelGrain.DETAIL, part=1, owner=funnel_world.sdr1)
     assert created.get(day=dt.date(2026, 4, 1)).records == 1
     assert created.get(day=dt.date(2026, 3, 31)).records == 1
 

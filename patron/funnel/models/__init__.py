@@ -11,11 +11,12 @@ from patron.funnel.models.opportunities import (
     OpportunityLine,
     StageChange,
 )
-from patron.funnel.models.rollup import FunnelDay, FunnelDirtyHour, FunnelPart
+from patron.funnel.models.rollup import FunnelDay, FunnelDirtyHour, FunnelGrain, FunnelPart
 
 __all__ = [
     "FunnelDay",
     "FunnelDirtyHour",
+    "FunnelGrain",
     "FunnelPart",
     "MarketingRule",
     "Opportunity",

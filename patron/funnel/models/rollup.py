@@ -33,14 +33,30 @@ class FunnelPart(models.IntegerChoices):
     CLOSED = 4, "opportunities closed won or lost"
 
 
+class FunnelGrain(models.IntegerChoices):
+    """How finely a roll-up row is cut. Every grain holds every day; the coarse ones are
+    summed from the detail rows of the same day."""
+
+    # owner, source SDR, team, source team, play: any team or person scope
+    DETAIL = 1, "detail"
+    # play only: the whole organization's summary and trend
+    ORGANIZATION = 2, "organization"
+    # one person: as owner (owner set), or as source SDR of someone else's opportunity
+    # (source SDR set): the whole organization's per-person table
+    PERSON = 3, "person"
+
+
 class FunnelDay(models.Model):
-    """One part's counts for one local day and one combination of owner, source SDR, teams
-    and play. Lead parts leave the source SDR, source team and play empty."""
+    """One part's counts for one local day and one combination of the grain's dimensions.
+    Lead parts leave the source SDR, source team and play empty."""
 
     id = models.BigAutoField(primary_key=True)
     organization = _dimension("core.Organization")
     day = models.DateField()
+    grain = models.PositiveSmallIntegerField(choices=FunnelGrain.choices)
     part = models.PositiveSmallIntegerField(choices=FunnelPart.choices)
+    # an opportunity with a source SDR (kept apart in every grain: SDR-sourced metrics)
+    sourced = models.BooleanField(default=False)
     owner = _dimension("accounts.User")
     source_sdr = _dimension("accounts.User")
     team = _dimension("accounts.Team")
@@ -57,9 +73,13 @@ class FunnelDay(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["organization", "day"], name="funnel_day"),
+            models.Index(fields=["organization", "grain", "day"], name="funnel_day"),
             models.Index(fields=["organization", "owner", "day"], name="funnel_day_owner"),
             models.Index(fields=["organization", "source_sdr", "day"], name="funnel_day_sdr"),
+            models.Index(fields=["organization", "team", "day"], name="funnel_day_team"),
+            models.Index(
+                fields=["organization", "source_team", "day"], name="funnel_day_source_team"
+            ),
         ]
 
     def __str__(self) -> str:
