@@ -208,10 +208,7 @@ def _rebuild_chunk(organization: Organization, days: list[dt.date]) -> None:
                 " AND day >= %s AND day <= %s",
                 [organization.pk, first.isoformat(), last.isoformat()],
             )
-        sourced = {
-            "leads_lead": "0",
-            "funnel_opportunity": "CASE WHEN r.source_sdr_id IS NULL THEN 0 ELSE 1 END",
-        }
+        sourced = {"leads_lead": "FALSE", "funnel_opportunity": "r.source_sdr_id IS NOT NULL"}
         for part, table, moment, extra, keys, measures in PARTS:
             group = ", ".join(key for key in keys.split(", ") if key != "NULL")
             cursor.execute(
