@@ -64,6 +64,8 @@ TMP_LEAD_EXTRA = "prospecting_tmp_lead_extra"
 TMP_CHANGED = "prospecting_tmp_changed"
 # a whole-list rewrite at least this big, and at least half the table, rebuilds the index once
 BULK_ROWS = 100_000
+# an SQL condition on the lead "l" with its parameters (see target_changes.affected_leads)
+Condition = tuple[str, list[Any]]
 SCORE_COLUMNS = (
     "organization_id",
     "seller_id",
@@ -232,7 +234,10 @@ def _day_number(column: str) -> str:
 
 
 def _lead_filter(
-    seller_id: int, restricted: bool, industries: Sequence[str] | None = None
+    seller_id: int,
+    restricted: bool,
+    industries: Sequence[str] | None = None,
+    condition: Condition | None = None,
 ) -> tuple[str, list[Any]]:
     sql = f"l.owner_id = %s AND l.status <> '{LeadStatus.MERGED.value}'"  # merged: off the list
     params: list[Any] = [seller_id]
@@ -241,6 +246,9 @@ def _lead_filter(
     if industries is not None:
         sql += f" AND l.industry IN ({', '.join(['%s'] * len(industries))})" if industries else ""
         params.extend(industries)
+    if condition is not None:
+        sql += f" AND {condition[0]}"
+        params.extend(condition[1])
     return sql, params
 
 
@@ -506,12 +514,10 @@ def _big_statements() -> Iterator[None]:
         work_mem, jit = cursor.fetchone()
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("SET LOCAL jit = off")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
-            cursor.execute("SELECT set_config('jit', %s, true)", [jit])
+    yield  # on an error the transaction is rolled back, and the settings with it
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
+        cursor.execute("SELECT set_config('jit', %s, true)", [jit])
 
 
 def _insert_all(select: str, select_params: list[Any], seller_id: int) -> int:
@@ -555,7 +561,11 @@ def _write_changes(select: str, select_params: list[Any]) -> int:
     if changed:
         bulk = changed >= BULK_ROWS and changed * 2 >= LeadScore.objects.count()
         with deferred_indexes(table) if bulk else nullcontext():
-            assignments = ", ".join(f"{column} = c.{column}" for column in SCORE_COLUMNS[1:])
+            assignments = ", ".join(
+                f"{column} = c.{column}"
+                for column in SCORE_COLUMNS
+                if column not in ("organization_id", "lead_id")
+            )
             _execute(
                 f"UPDATE {table} SET {assignments} FROM {TMP_CHANGED} c"
                 f" WHERE {table}.lead_id = c.lead_id AND c.is_new = 0"
@@ -600,13 +610,18 @@ def _score(
     today: dt.date,
     restricted: bool,
     industries: Sequence[str] | None = None,
+    condition: Condition | None = None,
 ) -> int:
     """Score the seller's leads: the whole list, or the leads in ``TMP_IDS``
-    (``restricted``), or those of some ``industries``; returns the rows written."""
+    (``restricted``), or those of some ``industries``, or those meeting ``condition``;
+    returns the rows written."""
     synonyms = synonym_map(profile.organization_id)
     rules = profile_rules(profile)
-    where, params = _lead_filter(profile.seller_id, restricted, industries)
-    whole_list = not restricted and industries is None
+    scored_before = LeadScore.objects.filter(seller_id=profile.seller_id).exists()
+    if condition is not None and not scored_before:
+        condition = None  # a list never scored: every lead is "affected"
+    where, params = _lead_filter(profile.seller_id, restricted, industries, condition)
+    whole_list = not restricted and industries is None and condition is None
     try:
         with _big_statements():
             _load_titles(rules, synonyms, where, params)
@@ -617,10 +632,7 @@ def _score(
             select, select_params = _score_select(
                 profile=profile, rules=rules, where=where, params=params, now=timezone.now()
             )
-            first = (
-                whole_list and not LeadScore.objects.filter(seller_id=profile.seller_id).exists()
-            )
-            if first:
+            if whole_list and not scored_before:
                 return _insert_all(select, select_params, profile.seller_id)
             written = _write_changes(select, select_params)
             if whole_list:
@@ -638,10 +650,15 @@ def _today(profile_or_org_tz: str, today: dt.date | None) -> dt.date:
 
 @transaction.atomic
 def score_seller(
-    *, seller_id: int, today: dt.date | None = None, industries: Sequence[str] | None = None
+    *,
+    seller_id: int,
+    today: dt.date | None = None,
+    industries: Sequence[str] | None = None,
+    condition: Condition | None = None,
 ) -> int:
-    """Score and rank every lead owned by the seller; returns the number of rows written
-    (inserted or changed: unchanged scores are not rewritten)."""
+    """Score and rank every lead owned by the seller (or only those of ``industries``, or
+    those meeting ``condition``); returns the number of rows written (inserted or changed:
+    unchanged scores are not rewritten)."""
     table = LeadScore._meta.db_table
     profile = IcpProfile.objects.select_related("organization").filter(seller_id=seller_id).first()
     if profile is None:
@@ -650,7 +667,7 @@ def score_seller(
     if industries is not None:
         # only the leads of these industries (after an order or a reference changed)
         return _score(profile, today, restricted=False, industries=sorted(set(industries)))
-    return _score(profile, today, restricted=False)
+    return _score(profile, today, restricted=False, condition=condition)
 
 
 @transaction.atomic
