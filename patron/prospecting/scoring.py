@@ -382,13 +382,14 @@ def _load_industries(profile: IcpProfile, rules: Profile) -> None:
     insert_rows(TMP_INDUSTRY, ("industry", "points", "won", "reference"), rows)
 
 
-# the columns compared with the stored row; the others follow from them (score is the sum of
-# the points, in_target is "no out reason", starred is "has a latest trigger", rank_key is
-# compared as the score and latest trigger together) or are bookkeeping (profile_version,
-# computed_at: a row keeps the version it was last changed under)
+# the columns compared with the stored row. The others follow from them in every row this
+# module writes: score is the sum of the points (the stored row's own sum is checked too),
+# rank_key a function of score and last_trigger_on, in_target is "no out reason", starred
+# "has a latest trigger"; profile_version and computed_at are bookkeeping (a row keeps the
+# version it was last changed under). Comparing the derived columns too would cost a third
+# more on SQLite, which evaluates each compared expression again.
 COMPARED = (
     "seller_id",
-    "rank_key",
     "out_reasons",
     "industry_points",
     "title_points",
@@ -404,6 +405,15 @@ COMPARED = (
     "trigger_on",
     "last_trigger_on",
     "lead_created_at",
+)
+POINTS = (
+    "industry_points",
+    "title_points",
+    "territory_points",
+    "trigger_points",
+    "won_points",
+    "reference_points",
+    "involved_points",
 )
 OUT_CODES = ("industry", "title", "territory")  # the rules' order of out-of-target reasons
 
@@ -549,7 +559,12 @@ def _write_changes(select: str, select_params: list[Any]) -> int:
         f"CREATE TEMPORARY TABLE {TMP_CHANGED} AS SELECT {columns}, 1 AS is_new"
         f" FROM {table} WHERE 1 = 0"
     )
-    differs = " OR ".join(f"s.{column} IS DISTINCT FROM n.{column}" for column in COMPARED)
+    differs = " OR ".join(
+        [
+            f"s.score <> {' + '.join(f's.{column}' for column in POINTS)}",
+            *(f"s.{column} IS DISTINCT FROM n.{column}" for column in COMPARED),
+        ]
+    )
     changed = _execute(
         f"INSERT INTO {TMP_CHANGED} ({columns}, is_new)"
         f" SELECT {', '.join(f'n.{column}' for column in SCORE_COLUMNS)},"
