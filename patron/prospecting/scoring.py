@@ -336,10 +336,11 @@ def _latest(column: str) -> str:
     )
 
 
-def _load_lead_extras(seller_id: int) -> None:
-    """The few leads that differ from their company: those with a trigger of their own
-    (their best trigger of lead and company, combined here once) and those the seller is
-    personally involved with. Every other lead takes its company's trigger by one join."""
+def _load_lead_extras(seller_id: int, where: str, params: list[Any]) -> None:
+    """The few leads (of those ``where`` selects) that differ from their company: those with
+    a trigger of their own (their best trigger of lead and company, combined here once) and
+    those the seller is personally involved with. Every other lead takes its company's
+    trigger by one join."""
     _temp_table(
         TMP_LEAD_EXTRA,
         "lead_id bigint PRIMARY KEY, type varchar(32), occurred_on date, points smallint,"
@@ -356,9 +357,9 @@ def _load_lead_extras(seller_id: int) -> None:
         f" LEFT JOIN {TMP_TRIGGER} tl ON tl.lead_id = l.id"
         f" LEFT JOIN {TMP_COMPANY_TRIGGER} tc ON tc.company_id = l.company_id"
         f" LEFT JOIN {involvement} i ON i.lead_id = l.id AND i.seller_id = %s"
-        f" WHERE l.id IN (SELECT lead_id FROM {TMP_TRIGGER}"
+        f" WHERE {where} AND l.id IN (SELECT lead_id FROM {TMP_TRIGGER}"
         f" UNION SELECT lead_id FROM {involvement} WHERE seller_id = %s)",
-        [seller_id, seller_id],
+        [seller_id, *params, seller_id],
     )
 
 
@@ -642,7 +643,7 @@ def _score(
             _load_titles(rules, synonyms, where, params)
             _load_regions(rules)
             _load_triggers(profile.organization_id, rules, today)
-            _load_lead_extras(profile.seller_id)
+            _load_lead_extras(profile.seller_id, where, params)
             _load_industries(profile, rules)
             select, select_params = _score_select(
                 profile=profile, rules=rules, where=where, params=params, now=timezone.now()
