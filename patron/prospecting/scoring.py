@@ -416,6 +416,8 @@ POINTS = (
     "reference_points",
     "involved_points",
 )
+# what rewriting a row sets (its key and organization never change)
+UPDATED_COLUMNS = tuple(c for c in SCORE_COLUMNS if c not in ("organization_id", "lead_id"))
 OUT_CODES = ("industry", "title", "territory")  # the rules' order of out-of-target reasons
 
 
@@ -537,7 +539,7 @@ def _insert_all(select: str, select_params: list[Any], seller_id: int) -> int:
     the table, its index is dropped and built again once (a sort) instead of row by row."""
     table = LeadScore._meta.db_table
     columns = ", ".join(SCORE_COLUMNS)
-    updates = ", ".join(f"{column} = excluded.{column}" for column in SCORE_COLUMNS[1:])
+    updates = ", ".join(f"{column} = excluded.{column}" for column in UPDATED_COLUMNS)
     rows = Lead.objects.filter(owner_id=seller_id).count()
     bulk = rows >= BULK_ROWS and rows * 2 >= LeadScore.objects.count()
     with deferred_indexes(table) if bulk else nullcontext():
@@ -577,11 +579,7 @@ def _write_changes(select: str, select_params: list[Any]) -> int:
     if changed:
         bulk = changed >= BULK_ROWS and changed * 2 >= LeadScore.objects.count()
         with deferred_indexes(table) if bulk else nullcontext():
-            assignments = ", ".join(
-                f"{column} = c.{column}"
-                for column in SCORE_COLUMNS
-                if column not in ("organization_id", "lead_id")
-            )
+            assignments = ", ".join(f"{column} = c.{column}" for column in UPDATED_COLUMNS)
             _execute(
                 f"UPDATE {table} SET {assignments} FROM {TMP_CHANGED} c"
                 f" WHERE {table}.lead_id = c.lead_id AND c.is_new = 0"
