@@ -514,23 +514,30 @@ def _rank_sql(score: str, last_trigger_on: str) -> str:
     return f"(({MAX_SCORE} - ({score})) * {1 << TRIGGER_BITS} + ({trigger_part}))"
 
 
+# PostgreSQL settings for the scoring statements: hash a million keys in memory (not in
+# batches on disk); no JIT compilation (the planner's high cost estimate would ask for it, and
+# it alone costs hundreds of milliseconds); index probes priced as the cached reads they are
+# (otherwise a few thousand changed rows are joined to the score table by scanning all of it)
+BIG_STATEMENT_SETTINGS = {"work_mem": "256MB", "jit": "off", "random_page_cost": "1.1"}
+
+
 @contextmanager
 def _big_statements() -> Iterator[None]:
-    """PostgreSQL: hash a million keys in memory (not in batches on disk) and skip the JIT
-    compilation the planner's high cost estimate would ask for; both settings are put back
-    afterwards, so the rest of the caller's transaction is unaffected."""
+    """PostgreSQL: ``BIG_STATEMENT_SETTINGS`` for the block, put back afterwards so the rest
+    of the caller's transaction is unaffected."""
     if not is_postgres():
         yield
         return
+    names = list(BIG_STATEMENT_SETTINGS)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('work_mem'), current_setting('jit')")
-        work_mem, jit = cursor.fetchone()
-        cursor.execute("SET LOCAL work_mem = '256MB'")
-        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(f"SELECT {', '.join(['current_setting(%s)'] * len(names))}", names)
+        before = cursor.fetchone()
+        for name, value in BIG_STATEMENT_SETTINGS.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
     yield  # on an error the transaction is rolled back, and the settings with it
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
-        cursor.execute("SELECT set_config('jit', %s, true)", [jit])
+        for name, value in zip(names, before, strict=True):
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
 def _insert_all(select: str, select_params: list[Any], seller_id: int) -> int:
@@ -577,6 +584,10 @@ def _write_changes(select: str, select_params: list[Any]) -> int:
         select_params,
     )
     if changed:
+        if is_postgres():
+            # a temporary table has no statistics: without them the update below would
+            # scan the whole score table to join a few changed rows
+            _execute(f"ANALYZE {TMP_CHANGED}")
         bulk = changed >= BULK_ROWS and changed * 2 >= LeadScore.objects.count()
         with deferred_indexes(table) if bulk else nullcontext():
             assignments = ", ".join(f"{column} = c.{column}" for column in UPDATED_COLUMNS)
