@@ -516,23 +516,25 @@ def _rank_sql(score: str, last_trigger_on: str) -> str:
 
 # PostgreSQL settings for the scoring statements: hash a million keys in memory (not in
 # batches on disk); no JIT compilation (the planner's high cost estimate would ask for it, and
-# it alone costs hundreds of milliseconds); index probes priced as the cached reads they are
+# it alone costs hundreds of milliseconds)
+BIG_STATEMENT_SETTINGS = {"work_mem": "256MB", "jit": "off"}
+# ... and for writing the changed rows back: index probes priced as the cached reads they are
 # (otherwise a few thousand changed rows are joined to the score table by scanning all of it)
-BIG_STATEMENT_SETTINGS = {"work_mem": "256MB", "jit": "off", "random_page_cost": "1.1"}
+PROBE_SETTINGS = {"random_page_cost": "1.1"}
 
 
 @contextmanager
-def _big_statements() -> Iterator[None]:
-    """PostgreSQL: ``BIG_STATEMENT_SETTINGS`` for the block, put back afterwards so the rest
-    of the caller's transaction is unaffected."""
+def _postgres_settings(settings: dict[str, str]) -> Iterator[None]:
+    """PostgreSQL: ``settings`` for the block, put back afterwards so the rest of the
+    caller's transaction is unaffected. Nothing on SQLite."""
     if not is_postgres():
         yield
         return
-    names = list(BIG_STATEMENT_SETTINGS)
+    names = list(settings)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(['current_setting(%s)'] * len(names))}", names)
         before = cursor.fetchone()
-        for name, value in BIG_STATEMENT_SETTINGS.items():
+        for name, value in settings.items():
             cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
     yield  # on an error the transaction is rolled back, and the settings with it
     with connection.cursor() as cursor:
@@ -585,11 +587,14 @@ def _write_changes(select: str, select_params: list[Any]) -> int:
     )
     if changed:
         if is_postgres():
-            # a temporary table has no statistics: without them the update below would
-            # scan the whole score table to join a few changed rows
+            # a temporary table has no statistics; with them (and PROBE_SETTINGS) the update
+            # below probes the score table by key instead of scanning all of it
             _execute(f"ANALYZE {TMP_CHANGED}")
         bulk = changed >= BULK_ROWS and changed * 2 >= LeadScore.objects.count()
-        with deferred_indexes(table) if bulk else nullcontext():
+        with (
+            deferred_indexes(table) if bulk else nullcontext(),
+            _postgres_settings(PROBE_SETTINGS),
+        ):
             assignments = ", ".join(f"{column} = c.{column}" for column in UPDATED_COLUMNS)
             _execute(
                 f"UPDATE {table} SET {assignments} FROM {TMP_CHANGED} c"
@@ -648,7 +653,7 @@ def _score(
     where, params = _lead_filter(profile.seller_id, restricted, industries, condition)
     whole_list = not restricted and industries is None and condition is None
     try:
-        with _big_statements():
+        with _postgres_settings(BIG_STATEMENT_SETTINGS):
             _load_titles(rules, synonyms, where, params)
             _load_regions(rules)
             _load_triggers(profile.organization_id, rules, today)
