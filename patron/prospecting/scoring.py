@@ -8,13 +8,17 @@ region of the tree matched once), loaded into temporary tables, and joined to th
   after normalisation and synonyms;
 - ``prospecting_tmp_region(region_id, code, points)``: every region inside a target territory
   (a province includes its cities), with the best target containing it;
-- ``prospecting_tmp_trigger(lead_id, type, occurred_on, points, last_on)``: per lead, the
-  best targeted trigger within ``trigger_days`` (on the lead or its company), by a window
-  function;
+- ``prospecting_tmp_trigger`` / ``prospecting_tmp_company_trigger``: per lead and per company,
+  the best targeted trigger within ``trigger_days`` and the latest one (with its day number),
+  by a window function;
+- ``prospecting_tmp_lead_extra``: the few leads that differ from their company (a trigger of
+  their own, combined with the company's; a personal involvement);
+- ``prospecting_tmp_industry``: the industry points and the won / reference terms;
 - ``prospecting_tmp_ids(id)``: the leads to re-score when only some changed.
 
-The rank is a sort key computed per row (see ``rules.rank_key``), so re-scoring a few leads
-never re-ranks the others.
+The computed rows are compared with the stored ones on the lead; only those that differ
+(``prospecting_tmp_changed``) are written. The rank is a sort key computed per row (see
+``rules.rank_key``), so re-scoring a few leads never re-ranks the others.
 """
 
 from __future__ import annotations
