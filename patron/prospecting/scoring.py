@@ -8,20 +8,24 @@ region of the tree matched once), loaded into temporary tables, and joined to th
   after normalisation and synonyms;
 - ``prospecting_tmp_region(region_id, code, points)``: every region inside a target territory
   (a province includes its cities), with the best target containing it;
-- ``prospecting_tmp_trigger(lead_id, type, occurred_on, points, last_on)``: per lead, the
-  best targeted trigger within ``trigger_days`` (on the lead or its company), by a window
-  function;
+- ``prospecting_tmp_trigger`` / ``prospecting_tmp_company_trigger``: per lead and per company,
+  the best targeted trigger within ``trigger_days`` and the latest one (with its day number),
+  by a window function;
+- ``prospecting_tmp_lead_extra``: the few leads that differ from their company (a trigger of
+  their own, combined with the company's; a personal involvement);
+- ``prospecting_tmp_industry``: the industry points and the won / reference terms;
 - ``prospecting_tmp_ids(id)``: the leads to re-score when only some changed.
 
-The rank is a sort key computed per row (see ``rules.rank_key``), so re-scoring a few leads
-never re-ranks the others.
+The computed rows are compared with the stored ones on the lead; only those that differ
+(``prospecting_tmp_changed``) are written. The rank is a sort key computed per row (see
+``rules.rank_key``), so re-scoring a few leads never re-ranks the others.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from contextlib import nullcontext
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from django.db import connection, transaction
@@ -60,8 +64,12 @@ TMP_TRIGGER = "prospecting_tmp_trigger"
 TMP_COMPANY_TRIGGER = "prospecting_tmp_company_trigger"
 TMP_IDS = "prospecting_tmp_ids"
 TMP_INDUSTRY = "prospecting_tmp_industry"
+TMP_LEAD_EXTRA = "prospecting_tmp_lead_extra"
+TMP_CHANGED = "prospecting_tmp_changed"
 # a whole-list rewrite at least this big, and at least half the table, rebuilds the index once
 BULK_ROWS = 100_000
+# an SQL condition on the lead "l" with its parameters (see target_changes.affected_leads)
+Condition = tuple[str, list[Any]]
 SCORE_COLUMNS = (
     "organization_id",
     "seller_id",
@@ -230,7 +238,10 @@ def _day_number(column: str) -> str:
 
 
 def _lead_filter(
-    seller_id: int, restricted: bool, industries: Sequence[str] | None = None
+    seller_id: int,
+    restricted: bool,
+    industries: Sequence[str] | None = None,
+    condition: Condition | None = None,
 ) -> tuple[str, list[Any]]:
     sql = f"l.owner_id = %s AND l.status <> '{LeadStatus.MERGED.value}'"  # merged: off the list
     params: list[Any] = [seller_id]
@@ -239,6 +250,9 @@ def _lead_filter(
     if industries is not None:
         sql += f" AND l.industry IN ({', '.join(['%s'] * len(industries))})" if industries else ""
         params.extend(industries)
+    if condition is not None:
+        sql += f" AND {condition[0]}"
+        params.extend(condition[1])
     return sql, params
 
 
@@ -275,7 +289,7 @@ def _load_triggers(organization_id: int, profile: Profile, today: dt.date) -> No
     """Per lead and per company, the best targeted trigger within the window (highest
     priority, then most recent, then type) and the most recent one: a window function over
     the events, not over the leads (a company's event reaches all its leads by a join)."""
-    columns = "type varchar(32), occurred_on date, points smallint, last_on date"
+    columns = "type varchar(32), occurred_on date, points smallint, last_on date, last_day integer"
     _temp_table(TMP_TRIGGER, f"lead_id bigint PRIMARY KEY, {columns}")
     _temp_table(TMP_COMPANY_TRIGGER, f"company_id bigint PRIMARY KEY, {columns}")
     if not profile.triggers:
@@ -300,26 +314,56 @@ def _load_triggers(organization_id: int, profile: Profile, today: dt.date) -> No
             f" FROM ({matched}) m"
         )
         _execute(
-            f"INSERT INTO {table} ({subject}, type, occurred_on, points, last_on)"
-            f" SELECT subject, type, occurred_on, points, last_on FROM ({ranked}) r"
-            " WHERE position = 1",
+            f"INSERT INTO {table} ({subject}, type, occurred_on, points, last_on, last_day)"
+            f" SELECT subject, type, occurred_on, points, last_on, {_day_number('last_on')}"
+            f" FROM ({ranked}) r WHERE position = 1",
             [*points_params, organization_id, *kinds, since, until],
         )
 
 
-def _trigger_columns() -> str:
-    """The lead's best trigger: its own (tl) or its company's (tc), by the rules' order."""
+def _best_trigger(column: str) -> str:
+    """A lead's best trigger column: its own (tl) or its company's (tc), by the rules' order
+    (highest priority, then most recent, then type)."""
     lead_wins = (
         "(tl.lead_id IS NOT NULL AND (tc.company_id IS NULL OR tl.points > tc.points"
         " OR (tl.points = tc.points AND (tl.occurred_on > tc.occurred_on"
         " OR (tl.occurred_on = tc.occurred_on AND tl.type <= tc.type)))))"
     )
+    return f"CASE WHEN {lead_wins} THEN tl.{column} ELSE tc.{column} END"
+
+
+def _latest(column: str) -> str:
+    """The later of the lead's own and its company's latest trigger."""
     return (
-        f" CASE WHEN {lead_wins} THEN tl.type ELSE tc.type END AS trigger_type,"
-        f" CASE WHEN {lead_wins} THEN tl.occurred_on ELSE tc.occurred_on END AS trigger_on,"
-        f" CASE WHEN {lead_wins} THEN tl.points ELSE tc.points END AS trigger_points,"
-        " CASE WHEN tl.last_on IS NULL THEN tc.last_on WHEN tc.last_on IS NULL THEN tl.last_on"
-        " WHEN tl.last_on > tc.last_on THEN tl.last_on ELSE tc.last_on END AS last_trigger_on,"
+        f"CASE WHEN tl.{column} IS NULL THEN tc.{column} WHEN tc.{column} IS NULL"
+        f" THEN tl.{column} WHEN tl.{column} > tc.{column} THEN tl.{column} ELSE tc.{column} END"
+    )
+
+
+def _load_lead_extras(seller_id: int, where: str, params: list[Any]) -> None:
+    """The few leads (of those ``where`` selects) that differ from their company: those with
+    a trigger of their own (their best trigger of lead and company, combined here once) and
+    those the seller is personally involved with. Every other lead takes its company's
+    trigger by one join."""
+    _temp_table(
+        TMP_LEAD_EXTRA,
+        "lead_id bigint PRIMARY KEY, type varchar(32), occurred_on date, points smallint,"
+        " last_on date, last_day integer, involved smallint",
+    )
+    involvement = LeadInvolvement._meta.db_table
+    _execute(
+        f"INSERT INTO {TMP_LEAD_EXTRA}"
+        " (lead_id, type, occurred_on, points, last_on, last_day, involved)"
+        f" SELECT l.id, {_best_trigger('type')}, {_best_trigger('occurred_on')},"
+        f" {_best_trigger('points')}, {_latest('last_on')}, {_latest('last_day')},"
+        " CASE WHEN i.lead_id IS NULL THEN 0 ELSE 2 END"
+        f" FROM {Lead._meta.db_table} l"
+        f" LEFT JOIN {TMP_TRIGGER} tl ON tl.lead_id = l.id"
+        f" LEFT JOIN {TMP_COMPANY_TRIGGER} tc ON tc.company_id = l.company_id"
+        f" LEFT JOIN {involvement} i ON i.lead_id = l.id AND i.seller_id = %s"
+        f" WHERE {where} AND l.id IN (SELECT lead_id FROM {TMP_TRIGGER}"
+        f" UNION SELECT lead_id FROM {involvement} WHERE seller_id = %s)",
+        [seller_id, *params, seller_id],
     )
 
 
@@ -343,84 +387,117 @@ def _load_industries(profile: IcpProfile, rules: Profile) -> None:
     insert_rows(TMP_INDUSTRY, ("industry", "points", "won", "reference"), rows)
 
 
-# the columns an upsert rewrites; a row whose values are all unchanged is not written
-UPSERT_COMPARED = tuple(
-    column
-    for column in SCORE_COLUMNS
-    if column not in ("organization_id", "lead_id", "profile_version", "computed_at")
+# the columns compared with the stored row. The others follow from them in every row this
+# module writes: score is the sum of the points (the stored row's own sum is checked too),
+# rank_key a function of score and last_trigger_on, in_target is "no out reason", starred
+# "has a latest trigger"; profile_version and computed_at are bookkeeping (a row keeps the
+# version it was last changed under). Comparing the derived columns too would cost a third
+# more on SQLite, which evaluates each compared expression again.
+COMPARED = (
+    "seller_id",
+    "out_reasons",
+    "industry_points",
+    "title_points",
+    "territory_points",
+    "trigger_points",
+    "won_points",
+    "reference_points",
+    "involved_points",
+    "industry",
+    "title_target",
+    "territory_target",
+    "trigger_type",
+    "trigger_on",
+    "last_trigger_on",
+    "lead_created_at",
 )
+POINTS = (
+    "industry_points",
+    "title_points",
+    "territory_points",
+    "trigger_points",
+    "won_points",
+    "reference_points",
+    "involved_points",
+)
+# what rewriting a row sets (its key and organization never change)
+UPDATED_COLUMNS = tuple(c for c in SCORE_COLUMNS if c not in ("organization_id", "lead_id"))
+OUT_CODES = ("industry", "title", "territory")  # the rules' order of out-of-target reasons
+
+
+def _out_reasons_sql(mask: str) -> str:
+    """The comma-separated reasons of an out-of-target bit mask (industry 1, title 2,
+    territory 4), in the rules' order."""
+    reasons = [
+        ",".join(code for bit, code in enumerate(OUT_CODES) if bits >> bit & 1) for bits in range(8)
+    ]
+    whens = " ".join(f"WHEN {bits} THEN '{text}'" for bits, text in enumerate(reasons))
+    return f"CASE {mask} {whens} END"
 
 
 def _score_select(
-    *,
-    profile: IcpProfile,
-    rules: Profile,
-    where: str,
-    params: list[Any],
-    now: dt.datetime,
-    sparse: bool,
+    *, profile: IcpProfile, rules: Profile, where: str, params: list[Any], now: dt.datetime
 ) -> tuple[str, list[Any]]:
-    """The SELECT producing score rows (``SCORE_COLUMNS``) of the leads ``where`` selects.
-
-    ``sparse``: leave the involvement term out (0) — the few leads that have one get it from
-    :func:`_apply_involvement`, instead of one lookup for every lead."""
-    leads = Lead._meta.db_table
-    trigger_columns = _trigger_columns()
-    joins = (
-        f" LEFT JOIN {TMP_TRIGGER} tl ON tl.lead_id = l.id"
-        f" LEFT JOIN {TMP_COMPANY_TRIGGER} tc ON tc.company_id = l.company_id"
-    )
-    join_params: list[Any] = []
-    if sparse:
-        trigger_columns += " 0 AS involved_points,"
-    else:
-        trigger_columns += " CASE WHEN i.id IS NULL THEN 0 ELSE 2 END AS involved_points,"
-        joins += (
-            f" LEFT JOIN {LeadInvolvement._meta.db_table} i"
-            " ON i.lead_id = l.id AND i.seller_id = %s"
-        )
-        join_params = [profile.seller_id]
-    inner = (
-        "SELECT l.id AS lead_id, l.industry AS industry, ti.points AS industry_match,"
-        " tt.target AS title_target, tt.points AS title_match,"
-        " tr.code AS territory_target, tr.points AS territory_match,"
-        f"{trigger_columns}"
-        " COALESCE(ti.won, 0) AS won_points, COALESCE(ti.reference, 0) AS reference_points,"
-        " l.created_at AS lead_created_at"
-        f" FROM {leads} l"
+    """The SELECT producing score rows (columns named as ``SCORE_COLUMNS``) of the leads
+    ``where`` selects. Each lookup is one join on a small table; every expression is cheap
+    (day numbers, the best trigger and the involvement are prepared in the lookups)."""
+    lookups = (
         f" LEFT JOIN {TMP_INDUSTRY} ti ON ti.industry = l.industry"
         f" LEFT JOIN {TMP_TITLE} tt ON tt.title = l.title"
         f" LEFT JOIN {TMP_REGION} tr ON tr.region_id = l.region_id"
-        f"{joins}"
-        f" WHERE {where}"
+        f" LEFT JOIN {TMP_LEAD_EXTRA} x ON x.lead_id = l.id"
+        f" LEFT JOIN {TMP_COMPANY_TRIGGER} tc ON tc.company_id = l.company_id"
     )
-    out_industry = "industry_match IS NULL" if rules.industries else "1 = 0"
-    out_title = "title_match IS NULL" if rules.titles else "1 = 0"
-    out_territory = "territory_match IS NULL" if rules.territories else "1 = 0"
-    points = (
-        "COALESCE(industry_match, 0) + COALESCE(title_match, 0) + COALESCE(territory_match, 0)"
-        " + COALESCE(trigger_points, 0) + won_points + reference_points + involved_points"
+
+    def trigger(column: str) -> str:
+        return f"CASE WHEN x.lead_id IS NULL THEN tc.{column} ELSE x.{column} END"
+
+    base = (
+        "SELECT l.id AS lead_id, l.industry AS industry, l.created_at AS lead_created_at,"
+        " ti.points AS industry_match, COALESCE(ti.won, 0) AS won_points,"
+        " COALESCE(ti.reference, 0) AS reference_points,"
+        " tt.target AS title_target, tt.points AS title_match,"
+        " tr.code AS territory_target, tr.points AS territory_match,"
+        f" {trigger('type')} AS trigger_type, {trigger('occurred_on')} AS trigger_on,"
+        f" COALESCE({trigger('points')}, 0) AS trigger_points,"
+        f" {trigger('last_on')} AS last_trigger_on, {trigger('last_day')} AS last_day,"
+        " COALESCE(x.involved, 0) AS involved_points"
+        f" FROM {Lead._meta.db_table} l{lookups} WHERE {where}"
     )
+    out_terms = [
+        f"CASE WHEN {column} IS NULL THEN {1 << bit} ELSE 0 END"
+        for bit, (targeted, column) in enumerate(
+            (
+                (rules.industries, "industry_match"),
+                (rules.titles, "title_match"),
+                (rules.territories, "territory_match"),
+            )
+        )
+        if targeted
+    ]
     scored = (
-        "SELECT a.*,"
-        f" CASE WHEN ({out_industry}) OR ({out_title}) OR ({out_territory}) THEN 0 ELSE 1 END"
-        " AS in_target,"
-        f" RTRIM(CASE WHEN {out_industry} THEN 'industry,' ELSE '' END"
-        f" || CASE WHEN {out_title} THEN 'title,' ELSE '' END"
-        f" || CASE WHEN {out_territory} THEN 'territory,' ELSE '' END, ',') AS out_reasons,"
-        f" {points} AS score"
-        f" FROM ({inner}) a"
+        "SELECT b.*, COALESCE(industry_match, 0) AS industry_points,"
+        " COALESCE(title_match, 0) AS title_points,"
+        " COALESCE(territory_match, 0) AS territory_points,"
+        " COALESCE(industry_match, 0) + COALESCE(title_match, 0) + COALESCE(territory_match, 0)"
+        " + trigger_points + won_points + reference_points + involved_points AS score,"
+        f" {' + '.join(out_terms) or '0'} AS out_mask"
+        f" FROM ({base}) b"
     )
     select = (
-        "SELECT %s, %s, lead_id, %s,"
-        f" CASE WHEN in_target = 1 THEN {_true()} ELSE {_false()} END, out_reasons, score,"
-        " COALESCE(industry_match, 0), COALESCE(title_match, 0), COALESCE(territory_match, 0),"
-        " COALESCE(trigger_points, 0), won_points, reference_points, involved_points,"
-        " industry, COALESCE(title_target, ''), COALESCE(territory_target, ''),"
-        " COALESCE(trigger_type, ''), trigger_on, last_trigger_on,"
-        f" CASE WHEN last_trigger_on IS NULL THEN {_false()} ELSE {_true()} END,"
-        f" lead_created_at, {_rank_sql('score', 'last_trigger_on')}, %s"
-        f" FROM ({scored}) s WHERE 1 = 1"
+        "SELECT %s AS organization_id, %s AS seller_id, lead_id, %s AS profile_version,"
+        f" CASE WHEN out_mask = 0 THEN {_true()} ELSE {_false()} END AS in_target,"
+        f" {_out_reasons_sql('out_mask')} AS out_reasons, score,"
+        " industry_points, title_points, territory_points, trigger_points, won_points,"
+        " reference_points, involved_points, industry,"
+        " COALESCE(title_target, '') AS title_target,"
+        " COALESCE(territory_target, '') AS territory_target,"
+        " COALESCE(trigger_type, '') AS trigger_type, trigger_on, last_trigger_on,"
+        f" CASE WHEN last_trigger_on IS NULL THEN {_false()} ELSE {_true()} END AS starred,"
+        " lead_created_at,"
+        f" ({MAX_SCORE} - score) * {1 << TRIGGER_BITS} + {NO_TRIGGER} - COALESCE(last_day, 0)"
+        " AS rank_key, %s AS computed_at"
+        f" FROM ({scored}) s"
     )
     # the SELECT list's parameters come before the FROM's
     select_params = [
@@ -428,7 +505,6 @@ def _score_select(
         profile.seller_id,
         profile.version,
         connection.ops.adapt_datetimefield_value(now),
-        *join_params,
         *params,
     ]
     return select, select_params
@@ -442,62 +518,117 @@ def _rank_sql(score: str, last_trigger_on: str) -> str:
     return f"(({MAX_SCORE} - ({score})) * {1 << TRIGGER_BITS} + ({trigger_part}))"
 
 
-def _upsert_scores(
-    *, profile: IcpProfile, rules: Profile, where: str, params: list[Any], now: dt.datetime
-) -> int:
-    """Write the scores of some leads: new rows are inserted, changed rows updated, unchanged
-    rows left alone."""
-    select, select_params = _score_select(
-        profile=profile, rules=rules, where=where, params=params, now=now, sparse=False
-    )
+# PostgreSQL settings for the scoring statements: hash a million keys in memory (not in
+# batches on disk); no JIT compilation (the planner's high cost estimate would ask for it, and
+# it alone costs hundreds of milliseconds)
+BIG_STATEMENT_SETTINGS = {"work_mem": "256MB", "jit": "off"}
+# ... and for writing the changed rows back: index probes priced as the cached reads they are
+# (otherwise a few thousand changed rows are joined to the score table by scanning all of it)
+PROBE_SETTINGS = {"random_page_cost": "1.1"}
+
+
+@contextmanager
+def _postgres_settings(settings: dict[str, str]) -> Iterator[None]:
+    """PostgreSQL: ``settings`` for the block, put back afterwards so the rest of the
+    caller's transaction is unaffected. Nothing on SQLite."""
+    if not is_postgres():
+        yield
+        return
+    names = list(settings)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(['current_setting(%s)'] * len(names))}", names)
+        before = cursor.fetchone()
+        for name, value in settings.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+    yield  # on an error the transaction is rolled back, and the settings with it
+    with connection.cursor() as cursor:
+        for name, value in zip(names, before, strict=True):
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+
+
+def _insert_all(select: str, select_params: list[Any], seller_id: int) -> int:
+    """A list scored for the first time: every row inserted by one statement. A lead still
+    on another seller's list (it changed hands) takes its new row. When the list is most of
+    the table, its index is dropped and built again once (a sort) instead of row by row."""
     table = LeadScore._meta.db_table
     columns = ", ".join(SCORE_COLUMNS)
-    updates = ", ".join(
-        f"{column} = excluded.{column}"
-        for column in (*UPSERT_COMPARED, "profile_version", "computed_at")
-    )
-    changed = " OR ".join(
-        f"{table}.{column} IS DISTINCT FROM excluded.{column}" for column in UPSERT_COMPARED
-    )
-    return _execute(
-        f"INSERT INTO {table} ({columns}) {select}"
-        f" ON CONFLICT (lead_id) DO UPDATE SET {updates} WHERE {changed}",
-        select_params,
-    )
-
-
-def _rewrite_scores(
-    *, profile: IcpProfile, rules: Profile, where: str, params: list[Any], now: dt.datetime
-) -> int:
-    """A whole list written again: delete, insert, then add the involvement term to the few
-    rows that have it. When the list is most of the table, its index is dropped and built
-    again once (a sort) instead of being updated row by row."""
-    table = LeadScore._meta.db_table
-    select, select_params = _score_select(
-        profile=profile, rules=rules, where=where, params=params, now=now, sparse=True
-    )
-    rows = Lead.objects.filter(owner_id=profile.seller_id).count()
+    updates = ", ".join(f"{column} = excluded.{column}" for column in UPDATED_COLUMNS)
+    rows = Lead.objects.filter(owner_id=seller_id).count()
     bulk = rows >= BULK_ROWS and rows * 2 >= LeadScore.objects.count()
     with deferred_indexes(table) if bulk else nullcontext():
-        _execute(f"DELETE FROM {table} WHERE seller_id = %s", [profile.seller_id])
-        written = _execute(
-            f"INSERT INTO {table} ({', '.join(SCORE_COLUMNS)}) {select}", select_params
+        # "WHERE 1 = 1": SQLite needs a WHERE before ON CONFLICT in an INSERT … SELECT
+        return _execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM ({select}) n WHERE 1 = 1"
+            f" ON CONFLICT (lead_id) DO UPDATE SET {updates}",
+            select_params,
         )
-        _apply_involvement(profile.seller_id)
-    return written
 
 
-def _apply_involvement(seller_id: int) -> None:
-    """+2 on the rows of the leads the seller is personally involved with."""
+def _write_changes(select: str, select_params: list[Any]) -> int:
+    """Compare the computed rows with the stored ones (one join on the lead) and write only
+    the differences: changed rows are updated in place, new ones inserted; unchanged rows,
+    usually nearly all of them, are not touched, nor is the ranked index."""
     table = LeadScore._meta.db_table
-    score = f"{table}.score + 2"
+    columns = ", ".join(SCORE_COLUMNS)
+    _execute(f"DROP TABLE IF EXISTS {TMP_CHANGED}")
     _execute(
-        f"UPDATE {table} SET involved_points = 2, score = {score},"
-        f" rank_key = {_rank_sql(score, f'{table}.last_trigger_on')}"
-        f" WHERE seller_id = %s AND lead_id IN (SELECT lead_id FROM"
-        f" {LeadInvolvement._meta.db_table} WHERE seller_id = %s)",
-        [seller_id, seller_id],
+        f"CREATE TEMPORARY TABLE {TMP_CHANGED} AS SELECT {columns}, 1 AS is_new"
+        f" FROM {table} WHERE 1 = 0"
     )
+    differs = " OR ".join(
+        [
+            f"s.score <> {' + '.join(f's.{column}' for column in POINTS)}",
+            *(f"s.{column} IS DISTINCT FROM n.{column}" for column in COMPARED),
+        ]
+    )
+    changed = _execute(
+        f"INSERT INTO {TMP_CHANGED} ({columns}, is_new)"
+        f" SELECT {', '.join(f'n.{column}' for column in SCORE_COLUMNS)},"
+        " CASE WHEN s.lead_id IS NULL THEN 1 ELSE 0 END"
+        f" FROM ({select}) n LEFT JOIN {table} s ON s.lead_id = n.lead_id"
+        f" WHERE s.lead_id IS NULL OR {differs}",
+        select_params,
+    )
+    if changed:
+        if is_postgres():
+            # a temporary table has no statistics; with them (and PROBE_SETTINGS) the update
+            # below probes the score table by key instead of scanning all of it
+            _execute(f"ANALYZE {TMP_CHANGED}")
+        bulk = changed >= BULK_ROWS and changed * 2 >= LeadScore.objects.count()
+        with (
+            deferred_indexes(table) if bulk else nullcontext(),
+            _postgres_settings(PROBE_SETTINGS),
+        ):
+            assignments = ", ".join(f"{column} = c.{column}" for column in UPDATED_COLUMNS)
+            _execute(
+                f"UPDATE {table} SET {assignments} FROM {TMP_CHANGED} c"
+                f" WHERE {table}.lead_id = c.lead_id AND c.is_new = 0"
+            )
+            _execute(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {TMP_CHANGED}"
+                " WHERE is_new = 1"
+            )
+    _drop_temp(TMP_CHANGED)
+    return changed
+
+
+def _drop_left_leads(seller_id: int) -> None:
+    """After a whole list: remove the rows of leads no longer on it (given to someone else,
+    merged). Every lead on the list has its row now, so when the seller has no more rows than
+    leads on the list (two index counts, the usual case) there is nothing to remove."""
+    table = LeadScore._meta.db_table
+    on_list = f"l.owner_id = %s AND l.status <> '{LeadStatus.MERGED.value}'"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE seller_id = %s", [seller_id])
+        rows = cursor.fetchone()[0]
+        cursor.execute(f"SELECT COUNT(*) FROM {Lead._meta.db_table} l WHERE {on_list}", [seller_id])
+        if rows <= cursor.fetchone()[0]:
+            return
+        cursor.execute(
+            f"DELETE FROM {table} WHERE seller_id = %s AND lead_id NOT IN"
+            f" (SELECT l.id FROM {Lead._meta.db_table} l WHERE {on_list})",
+            [seller_id, seller_id],
+        )
 
 
 def _true() -> str:
@@ -513,19 +644,38 @@ def _score(
     today: dt.date,
     restricted: bool,
     industries: Sequence[str] | None = None,
+    condition: Condition | None = None,
 ) -> int:
+    """Score the seller's leads: the whole list, or the leads in ``TMP_IDS``
+    (``restricted``), or those of some ``industries``, or those meeting ``condition``;
+    returns the rows written."""
     synonyms = synonym_map(profile.organization_id)
     rules = profile_rules(profile)
-    where, params = _lead_filter(profile.seller_id, restricted, industries)
-    _load_titles(rules, synonyms, where, params)
-    _load_regions(rules)
-    _load_triggers(profile.organization_id, rules, today)
-    _load_industries(profile, rules)
-    write = _upsert_scores if restricted or industries is not None else _rewrite_scores
+    scored_before = LeadScore.objects.filter(seller_id=profile.seller_id).exists()
+    if condition is not None and not scored_before:
+        condition = None  # a list never scored: every lead is "affected"
+    where, params = _lead_filter(profile.seller_id, restricted, industries, condition)
+    whole_list = not restricted and industries is None and condition is None
     try:
-        return write(profile=profile, rules=rules, where=where, params=params, now=timezone.now())
+        with _postgres_settings(BIG_STATEMENT_SETTINGS):
+            _load_titles(rules, synonyms, where, params)
+            _load_regions(rules)
+            _load_triggers(profile.organization_id, rules, today)
+            _load_lead_extras(profile.seller_id, where, params)
+            _load_industries(profile, rules)
+            select, select_params = _score_select(
+                profile=profile, rules=rules, where=where, params=params, now=timezone.now()
+            )
+            if whole_list and not scored_before:
+                return _insert_all(select, select_params, profile.seller_id)
+            written = _write_changes(select, select_params)
+            if whole_list:
+                _drop_left_leads(profile.seller_id)
+            return written
     finally:
-        _drop_temp(TMP_TITLE, TMP_REGION, TMP_TRIGGER, TMP_COMPANY_TRIGGER, TMP_INDUSTRY)
+        _drop_temp(
+            TMP_TITLE, TMP_REGION, TMP_TRIGGER, TMP_COMPANY_TRIGGER, TMP_LEAD_EXTRA, TMP_INDUSTRY
+        )
 
 
 def _today(profile_or_org_tz: str, today: dt.date | None) -> dt.date:
@@ -534,10 +684,15 @@ def _today(profile_or_org_tz: str, today: dt.date | None) -> dt.date:
 
 @transaction.atomic
 def score_seller(
-    *, seller_id: int, today: dt.date | None = None, industries: Sequence[str] | None = None
+    *,
+    seller_id: int,
+    today: dt.date | None = None,
+    industries: Sequence[str] | None = None,
+    condition: Condition | None = None,
 ) -> int:
-    """Score and rank every lead owned by the seller; returns the number of rows written
-    (inserted or changed: unchanged scores are not rewritten)."""
+    """Score and rank every lead owned by the seller (or only those of ``industries``, or
+    those meeting ``condition``); returns the number of rows written (inserted or changed:
+    unchanged scores are not rewritten)."""
     table = LeadScore._meta.db_table
     profile = IcpProfile.objects.select_related("organization").filter(seller_id=seller_id).first()
     if profile is None:
@@ -546,7 +701,7 @@ def score_seller(
     if industries is not None:
         # only the leads of these industries (after an order or a reference changed)
         return _score(profile, today, restricted=False, industries=sorted(set(industries)))
-    return _score(profile, today, restricted=False)
+    return _score(profile, today, restricted=False, condition=condition)
 
 
 @transaction.atomic

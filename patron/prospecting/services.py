@@ -28,6 +28,7 @@ from patron.prospecting.models import (
 )
 from patron.prospecting.rules import normalize_title
 from patron.prospecting.synonyms import SEED_SYNONYMS
+from patron.prospecting.target_changes import affected_leads
 from patron.prospecting.validation import check_trigger_days, check_weight, clean_target_values
 
 # a target as given to profile_save: (value, own priority or None)
@@ -219,11 +220,24 @@ def profile_save(
         changes["version"] = [number - 1, number]
         audit_record(profile, AuditEvent.Action.UPDATE, changes)
     if rescore:
-        if scoring.points_only_change(original, snapshot):
-            scoring.reweigh(profile)
-        else:
-            _rescore(profile.organization_id, seller_ids=[seller.pk])
+        _profile_rescore(profile, original, snapshot)
     return profile
+
+
+def _profile_rescore(profile: IcpProfile, before: dict[str, Any], after: dict[str, Any]) -> None:
+    """New weights or priorities: applied from the stored matches; new target values: only
+    the leads holding a changed value are scored again (the whole list when all may change)."""
+    if scoring.points_only_change(before, after):
+        scoring.reweigh(profile)
+        return
+    condition = affected_leads(
+        before,
+        after,
+        synonyms=scoring.synonym_map(profile.organization_id),
+        seller_id=profile.seller_id,
+        organization_id=profile.organization_id,
+    )
+    scoring.score_seller(seller_id=profile.seller_id, condition=condition)
 
 
 # --- title synonyms -------------------------------------------------------------------------

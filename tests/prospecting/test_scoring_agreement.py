@@ -201,3 +201,83 @@ def test_sql_scorer_agrees_with_pure_rules_on_random_data(
         targets=kept,
     )
     _assert_agree(seller, leads, scoring.today_for(organization.time_zone))
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7, 8, 9])
+def test_a_change_of_target_values_rescores_like_a_whole_list(
+    seed, monkeypatch, organization, regions, seller, lead_factory, company_factory
+):
+    """New target values re-score only the leads holding a changed value; the list equals
+    the pure rules, and rows of leads outside the change are not rewritten."""
+    from patron.prospecting.models import LeadInvolvement, TriggerEvent
+
+    rng = random.Random(seed)
+    services.synonyms_seed(organization=organization)
+    companies = [company_factory(industry=rng.choice(INDUSTRIES)) for _ in range(6)]
+    leads = [
+        lead_factory(
+            owner=seller,
+            industry=rng.choice(INDUSTRIES),
+            title=rng.choice(TITLES),
+            region=rng.choice([None, *regions.values()]),
+            company=rng.choice([None, *companies]),
+        )
+        for _ in range(50)
+    ]
+    today = scoring.today_for(organization.time_zone)
+    for _ in range(30):
+        TriggerEvent.objects.create(
+            organization=organization,
+            company=rng.choice(companies) if rng.random() < 0.5 else None,
+            lead=rng.choice(leads),
+            type=rng.choice(TRIGGERS),
+            occurred_on=today - dt.timedelta(days=rng.randint(0, 100)),
+        )
+    for lead in rng.sample(leads, 4):
+        LeadInvolvement.objects.create(organization=organization, seller=seller, lead=lead)
+
+    def pick(values, k):
+        return [(value, rng.choice([None, 0, 1, 2])) for value in rng.sample(values, k)]
+
+    titles = ["CIO", "IT manager", "Purchasing manager"]
+    territories = ["JS", "SH", "JS-SZ", "GD", "CN"]
+    services.profile_save(
+        seller=seller,
+        targets={
+            "industry": pick(INDUSTRIES[:5], 2),
+            "title": pick(titles, 2),
+            "territory": pick(territories, 2),
+            "trigger": pick(TRIGGERS, 2),
+        },
+    )
+    _assert_agree(seller, leads, today)
+    conditions = []
+    original = scoring.score_seller
+
+    def spy(**kwargs):
+        conditions.append(kwargs.get("condition"))
+        return original(**kwargs)
+
+    monkeypatch.setattr(scoring, "score_seller", spy)
+    values = [f for f in scoring.COMPARED if f not in ("seller_id",)]
+    before = {row["lead_id"]: row for row in LeadScore.objects.filter(seller=seller).values()}
+    # one value swapped or added in every dimension (none left empty)
+    services.profile_save(
+        seller=seller,
+        targets={
+            "industry": pick(INDUSTRIES[:5], rng.randint(1, 3)),
+            "title": pick(titles, rng.randint(1, 3)),
+            "territory": pick(territories, rng.randint(1, 3)),
+            "trigger": pick(TRIGGERS, rng.randint(0, 3)),
+        },
+    )
+    assert len(conditions) == 1 and conditions[0] is not None
+    _assert_agree(seller, leads, today)
+    # a row whose values did not change was not written again
+    for row in LeadScore.objects.filter(seller=seller).values():
+        old = before[row["lead_id"]]
+        if all(row[name] == old[name] for name in values):
+            assert (row["computed_at"], row["profile_version"]) == (
+                old["computed_at"],
+                old["profile_version"],
+            )

@@ -350,3 +350,24 @@ def test_ties_rank_by_latest_trigger_then_oldest_lead(
 
     assert ranked == [with_new_trigger.pk, with_old_trigger.pk, older.pk, newer.pk]
     assert {score.score for score in score_list(seller)} == {4}
+
+
+def test_scoring_puts_the_database_settings_back(base_profile, seller, lead_factory):
+    from django.db import connection, transaction
+
+    lead_factory(owner=seller, industry="manufacturing", title="CIO")
+
+    def settings() -> tuple[str, ...]:
+        if connection.vendor != "postgresql":
+            return ()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('work_mem'), current_setting('jit'),"
+                " current_setting('random_page_cost')"
+            )
+            return tuple(cursor.fetchone())
+
+    with transaction.atomic():
+        before = settings()
+        services.score_seller(seller=seller)
+        assert settings() == before
