@@ -6,41 +6,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_relations'),
-        ('companies', '0005_created_by_import'),
-        ('core', '0002_audit_without_redundant_indexes'),
-        ('imports', '0003_importrun_duplicates'),
-        ('leads', '0003_lead_provenance_match_keys_duplicates'),
+        ("accounts", "0002_relations"),
+        ("companies", "0005_created_by_import"),
+        ("core", "0002_audit_without_redundant_indexes"),
+        ("imports", "0003_importrun_duplicates"),
+        ("leads", "0003_lead_provenance_match_keys_duplicates"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='lead',
-            name='lead_owner_mql',
+            model_name="lead",
+            name="lead_owner_mql",
         ),
         migrations.RemoveIndex(
-            model_name='lead',
-            name='lead_mql_at',
+            model_name="lead",
+            name="lead_mql_at",
         ),
-        migrations.AlterField(
-            model_name='lead',
-            name='organization',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organization', verbose_name='organization'),
-        ),
-        migrations.AlterField(
-            model_name='lead',
-            name='team',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='leads', to='accounts.team', verbose_name='team'),
+        # The foreign keys lose their own index only: drop it by name (SQLite would otherwise
+        # copy the whole table to alter a column).
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="lead",
+                    name="organization",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organization",
+                        verbose_name="organization",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="lead",
+                    name="team",
+                    field=models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="leads",
+                        to="accounts.team",
+                        verbose_name="team",
+                    ),
+                ),
+            ],
+            database_operations=[
+                migrations.RunSQL(
+                    'DROP INDEX IF EXISTS "leads_lead_organization_id_32e3ac83"',
+                    'CREATE INDEX "leads_lead_organization_id_32e3ac83"'
+                    ' ON "leads_lead" ("organization_id")',
+                ),
+                migrations.RunSQL(
+                    'DROP INDEX IF EXISTS "leads_lead_team_id_93d3ec8e"',
+                    'CREATE INDEX "leads_lead_team_id_93d3ec8e" ON "leads_lead" ("team_id")',
+                ),
+            ],
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(condition=models.Q(('mql_at__isnull', False)), fields=['organization', 'owner', 'mql_at', 'team', 'first_touch_at'], name='lead_owner_mql'),
+            model_name="lead",
+            index=models.Index(
+                condition=models.Q(("mql_at__isnull", False)),
+                fields=["organization", "owner", "mql_at", "team", "first_touch_at"],
+                name="lead_owner_mql",
+            ),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(condition=models.Q(('mql_at__isnull', False)), fields=['organization', 'mql_at', 'owner', 'team', 'first_touch_at'], name='lead_mql_at'),
+            model_name="lead",
+            index=models.Index(
+                condition=models.Q(("mql_at__isnull", False)),
+                fields=["organization", "mql_at", "owner", "team", "first_touch_at"],
+                name="lead_mql_at",
+            ),
         ),
     ]
