@@ -147,7 +147,10 @@ def stored_leads(context: ImportContext, keys: pl.Series, fields: list[str]) -> 
     for name in fields:
         schema[name] = pl.Int64() if name.endswith("_id") else pl.String()
     schema["stored_mql"] = pl.Int64()
-    leads = Lead.objects.filter(organization=context.organization).annotate(
+    leads = Lead.objects.filter(organization=context.organization)
+    if not leads.exists():  # the first list of an organization: no ids to send
+        return pl.DataFrame(schema=schema)
+    leads = leads.annotate(
         stored_mql=Case(When(mql_at__isnull=True, then=Value(0)), default=Value(1))
     )
     return stored(leads, "external_id", keys, schema)
@@ -384,15 +387,15 @@ def write_leads(
             .otherwise(pl.lit(""))
             .alias("mql_source"),
         )
+        # a column the same in every row (no mql_at in the list) is written as a constant
+        constants = {"organization_id": context.organization.pk, **context.provenance}
+        if created["mql_at"].null_count() == created.height:
+            frame = frame.drop("mql_at", "mql_source")
+            constants |= {"mql_at": None, "mql_source": ""}
         with writers.indexes_deferred(Lead, bulk, steps):
             steps.run(
                 "insert",
-                lambda: writers.insert_frame(
-                    Lead,
-                    frame,
-                    context.progress,
-                    constants={"organization_id": context.organization.pk, **context.provenance},
-                ),
+                lambda: writers.insert_frame(Lead, frame, context.progress, constants=constants),
             )
         with steps.timed("update"):
             writers.update_frame(Lead, updated.select("id", *fields, *key_columns))
