@@ -212,12 +212,14 @@ def find_duplicates(context: ImportContext, new: pl.DataFrame) -> pl.DataFrame:
             .agg(pl.col("id").min().alias(f"contact_{key}"))
         )
         frame = frame.join(by_contact, on=key, how="left", maintain_order="left")
-        first_row = pl.col(ROW).min().over(key)
-        frame = frame.with_columns(
-            pl.when(pl.col(key).is_not_null() & (first_row < pl.col(ROW)))
-            .then(first_row)
-            .alias(f"row_{key}")
-        )
+    # the earliest row of the file with the same key, for the three keys at once (in parallel)
+    frame = frame.with_columns(pl.col(ROW).min().over(key).alias(f"first_{key}") for key in KEYS)
+    frame = frame.with_columns(
+        pl.when(pl.col(key).is_not_null() & (pl.col(f"first_{key}") < pl.col(ROW)))
+        .then(pl.col(f"first_{key}"))
+        .alias(f"row_{key}")
+        for key in KEYS
+    ).drop(f"first_{key}" for key in KEYS)
 
     def first_of(prefix: str) -> pl.Expr:
         return pl.coalesce([pl.col(f"{prefix}_{key}") for key in KEYS])
