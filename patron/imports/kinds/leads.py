@@ -390,7 +390,10 @@ def write_leads(
             .alias("mql_source"),
         )
         # a column the same in every row (no mql_at in the list) is written as a constant
-        constants = {"organization_id": context.organization.pk, **context.provenance}
+        constants: dict[str, object] = {
+            "organization_id": context.organization.pk,
+            **context.provenance,
+        }
         if created["mql_at"].null_count() == created.height:
             frame = frame.drop("mql_at", "mql_source")
             constants |= {"mql_at": None, "mql_source": ""}
