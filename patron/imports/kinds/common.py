@@ -91,13 +91,6 @@ def key_set(keys: pl.Series) -> RawSQL:
     return RawSQL("SELECT value FROM json_each(json_extract(%s, '$.k'))", [payload])
 
 
-def id_set(ids: Sequence[int]) -> list[int] | RawSQL:
-    """Ids for an ``__in`` lookup: a list when few, else one parameter (see :func:`key_set`)."""
-    if len(ids) <= KEY_CHUNK:
-        return list(ids)
-    return key_set(pl.Series(ids, dtype=pl.Int64))
-
-
 def text_for_db(frame: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
     """Blank CharFields are stored as '' (never NULL)."""
     return frame.with_columns([pl.col(name).fill_null("") for name in names if name in frame])

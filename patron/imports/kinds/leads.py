@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import polars as pl
 from django.db.models import Case, F, Q, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -21,7 +22,7 @@ from patron.companies.models import Company, Contact
 from patron.core.bulk import is_postgres, quote
 from patron.core.models import AuditEvent
 from patron.imports import parsing, writers
-from patron.imports.kinds.common import ImportContext, Plan, id_set, stored
+from patron.imports.kinds.common import KEY_CHUNK, ImportContext, Plan, key_set, stored
 from patron.imports.kinds.companies import region_lookup, user_lookup, user_parser
 from patron.imports.readers import ROW
 from patron.imports.validation import BAD, Checks, duplicate_error, ensure_columns, rejected_rows
@@ -396,29 +397,24 @@ def write_leads(
         if created["mql_at"].null_count() == created.height:
             frame = frame.drop("mql_at", "mql_source")
             constants |= {"mql_at": None, "mql_source": ""}
-        stored_ids = sorted({*updated["id"].to_list(), *newly_mql["id"].to_list()})
-        lead_ids = sorted({*created["id"].to_list(), *stored_ids})
-        # Everything that writes leads runs while a bulk load's indexes are down: an UPDATE
-        # (an import's, or the marketing rules' on a quarter of a big list) then maintains
-        # no secondary index; they are built once, after the last write.
         with writers.indexes_deferred(Lead, bulk, steps):
             steps.run(
                 "insert",
                 lambda: writers.insert_frame(Lead, frame, context.progress, constants=constants),
             )
-            with steps.timed("update"):
-                writers.update_frame(Lead, updated.select("id", *fields, *key_columns))
-                context.progress.advance(updated.height)
-                writers.audit_frame(
-                    context.audit,
-                    Lead,
-                    AuditEvent.Action.IMPORT_UPDATE,
-                    updated,
-                    label="external_id",
-                )
-                write_mql_marks(context, newly_mql)
-            steps.run("duplicates", lambda: write_duplicates(context, duplicates, created))
-            steps.run("MQL rules", lambda: _mark_by_rules(context, lead_ids))
+        with steps.timed("update"):
+            writers.update_frame(Lead, updated.select("id", *fields, *key_columns))
+            context.progress.advance(updated.height)
+            writers.audit_frame(
+                context.audit,
+                Lead,
+                AuditEvent.Action.IMPORT_UPDATE,
+                updated,
+                label="external_id",
+            )
+            write_mql_marks(context, newly_mql)
+        steps.run("duplicates", lambda: write_duplicates(context, duplicates, created))
+    stored_ids = sorted({*updated["id"].to_list(), *newly_mql["id"].to_list()})
     _after_import(context, created=created.select("id", "owner_id"), stored_ids=stored_ids)
     return []
 
@@ -510,31 +506,28 @@ def write_duplicates(
 RESCORE_BY_LEAD = 10_000  # past this many leads, re-score their owners' lists whole
 
 
-def _mark_by_rules(context: ImportContext, lead_ids: list[int]) -> None:
-    """The marketing rules over the leads the import created or changed (MQL by rule)."""
+def _after_import(context: ImportContext, *, created: pl.DataFrame, stored_ids: list[int]) -> None:
+    """What follows an import of leads, for the leads it created (``created``: their ids and
+    owners) or changed (``stored_ids``), each step timed in ``context.steps``.
+
+    The single call site for the consequences of an import, all set-wise: MQL marking by the
+    marketing rules, the first hunter touch of leads that arrived as MQLs, and the leads'
+    scores on their owners' prospect lists. A lead created just now has a new id: no activity
+    names it yet (so it has no first touch) and no prospect list holds it.
+    """
     from patron.funnel.services import mql_rules_apply
 
-    if lead_ids:
-        mql_rules_apply(organization=context.organization, lead_ids=lead_ids)
-
-
-def _after_import(context: ImportContext, *, created: pl.DataFrame, stored_ids: list[int]) -> None:
-    """What follows an import of leads once they are written (and MQL by rule, see
-    :func:`_mark_by_rules`), for the leads it created (``created``: their ids and owners) or
-    changed (``stored_ids``), each step timed in ``context.steps``.
-
-    The consequences of an import, all set-wise: the first hunter touch of stored leads that
-    became MQLs, and the leads' scores on their owners' prospect lists. A lead created just
-    now has a new id: no activity names it yet (so it has no first touch) and no prospect
-    list holds it.
-    """
     lead_ids = sorted({*created["id"].to_list(), *stored_ids})
     if not lead_ids:
         return
+    organization = context.organization
+    context.steps.run(
+        "MQL rules", lambda: mql_rules_apply(organization=organization, lead_ids=lead_ids)
+    )
     if stored_ids:
         context.steps.run(
             "first touch",
-            lambda: first_touch_refresh(organization=context.organization, lead_ids=stored_ids),
+            lambda: first_touch_refresh(organization=organization, lead_ids=stored_ids),
         )
     context.steps.run("re-score", lambda: _rescore(context, created, stored_ids, lead_ids))
 
@@ -563,3 +556,10 @@ def _rescore(
             Q(lead__owner__isnull=True) | ~Q(seller_id=F("lead__owner_id"))
         ).delete()
     leads_rescore(organization=context.organization, seller_ids=sorted(owners))
+
+
+def id_set(ids: list[int]) -> list[int] | RawSQL:
+    """Ids for ``__in``: a list when few, else one JSON parameter (see ``key_set``)."""
+    if len(ids) <= KEY_CHUNK:
+        return ids
+    return key_set(pl.Series(ids, dtype=pl.Int64))
