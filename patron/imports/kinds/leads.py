@@ -544,9 +544,9 @@ def _rescore(
     # a big list: re-score its owners' whole lists set-wise instead of naming every lead
     owners = set(created["owner_id"].drop_nulls().unique().to_list())
     if stored_ids:
-        stored_leads = Lead.objects.filter(pk__in=id_set(stored_ids))
+        changed = Lead.objects.filter(pk__in=id_set(stored_ids))
         owners.update(
-            stored_leads.filter(owner__isnull=False)
+            changed.filter(owner__isnull=False)
             .order_by()
             .values_list("owner_id", flat=True)
             .distinct()
