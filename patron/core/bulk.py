@@ -71,14 +71,20 @@ def _insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any
 
 
 @contextmanager
-def deferred_indexes(table: str, *, include_unique: bool = False) -> Iterator[None]:
+def deferred_indexes(
+    table: str,
+    *,
+    include_unique: bool = False,
+    on_rebuild: AbstractContextManager[None] | None = None,
+) -> Iterator[None]:
     """Drop the table's plain secondary indexes and build them again afterwards.
 
     Building an index once over sorted data is several times faster than updating it row by
     row during a bulk insert. Indexes that back constraints (unique, primary key) stay,
     unless ``include_unique`` (for derived tables rebuilt whole): then unique constraints are
     dropped too and added back at the end, which checks them over the whole table — a
-    duplicate still fails the transaction.
+    duplicate still fails the transaction. ``on_rebuild`` is entered around the rebuild (a
+    timer).
     """
     constraints: list[tuple[str, str]] = []
     with connection.cursor() as cursor:
@@ -110,7 +116,7 @@ def deferred_indexes(table: str, *, include_unique: bool = False) -> Iterator[No
         for name, _ in constraints:
             cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
     yield
-    with connection.cursor() as cursor:
+    with on_rebuild or nullcontext(), connection.cursor() as cursor:
         if is_postgres() and (indexes or constraints):
             # deferred foreign-key checks of the rows just written must run before an index
             # can be built on the table in the same transaction
@@ -126,7 +132,9 @@ def deferred_indexes(table: str, *, include_unique: bool = False) -> Iterator[No
 
 
 @contextmanager
-def deferred_foreign_keys(tables: Sequence[str]) -> Iterator[None]:
+def deferred_foreign_keys(
+    tables: Sequence[str], *, on_check: AbstractContextManager[None] | None = None
+) -> Iterator[None]:
     """PostgreSQL: check the foreign keys of ``tables`` once, set-wise, after a bulk load.
 
     Each foreign key is dropped before the load and added back afterwards, in the same
@@ -136,6 +144,7 @@ def deferred_foreign_keys(tables: Sequence[str]) -> Iterator[None]:
     The price is an exclusive lock on the tables and the tables they reference until
     commit, so callers use this only for loads that are large relative to the table.
     Must run inside a transaction, before the load writes to these tables. No-op on SQLite.
+    ``on_check`` is entered around the final check (a timer).
     """
     if not is_postgres():
         yield
@@ -157,7 +166,7 @@ def deferred_foreign_keys(tables: Sequence[str]) -> Iterator[None]:
             cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     yield
-    with connection.cursor() as cursor:
+    with on_check or nullcontext(), connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for table, name, definition in keys:
             cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
@@ -233,9 +242,18 @@ def delete_where_in(table: str, column: str, values: Sequence[int]) -> None:
             )
 
 
+ANALYSIS_LIMIT = 10_000  # SQLite: index entries sampled per index by ANALYZE
+
+
 def analyze_tables(*tables: str) -> None:
     """Refresh the planner's statistics after a bulk write, so that e.g. a region filter uses
-    its index instead of scanning the organization (SQLite has no statistics until ANALYZE)."""
+    its index instead of scanning the organization (SQLite has no statistics until ANALYZE).
+
+    SQLite samples about ``ANALYSIS_LIMIT`` entries of each index (``PRAGMA analysis_limit``)
+    instead of reading every index whole: the planner needs the shape, not exact counts, and
+    PostgreSQL samples too."""
     with connection.cursor() as cursor:
+        if not is_postgres():
+            cursor.execute(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
         for table in tables:
             cursor.execute(f"ANALYZE {quote(table)}")

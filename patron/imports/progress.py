@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from rich.console import Console
 from rich.progress import (
@@ -18,6 +21,26 @@ from rich.progress import (
 )
 
 LARGE_FILE_ROWS = 10_000
+T = TypeVar("T")
+
+
+class Stopwatch:
+    """Seconds per named step of an import (a step run twice adds up)."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    def run(self, name: str, step: Callable[[], T]) -> T:
+        with self.timed(name):
+            return step()
+
+    @contextmanager
+    def timed(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
 
 
 class Progress(Protocol):

@@ -9,7 +9,7 @@ so no value is converted one by one in Python.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ from patron.core.bulk import (
 )
 from patron.core.frames import insert_frame as insert_table_frame
 from patron.core.frames import read_frame, update_from_frame
-from patron.imports.progress import Progress
+from patron.imports.progress import Progress, Stopwatch
 
 CHUNK = 200_000
 STATUS = "_status"
@@ -110,28 +110,41 @@ def bulk_loads(incoming: dict[type[models.Model], int]) -> set[type[models.Model
 
 
 @contextmanager
-def indexes_deferred(model: type[models.Model], bulk: set[type[models.Model]]) -> Iterator[None]:
-    """Drop the plain secondary indexes of a bulk-loaded ``model``, rebuild them afterwards.
+def indexes_deferred(
+    model: type[models.Model], bulk: set[type[models.Model]], steps: Stopwatch | None = None
+) -> Iterator[None]:
+    """Drop the plain secondary indexes of a bulk-loaded ``model``, rebuild them afterwards
+    (timed as the step "indexes" of ``steps``).
 
     Unique indexes stay (they guard the data). On PostgreSQL an index can only be rebuilt
     when the table has no pending foreign-key checks, which :func:`foreign_keys_deferred`
     ensures for the same models.
     """
-    if model in bulk:
-        with deferred_indexes(model._meta.db_table):
-            yield
-        analyze_tables(model._meta.db_table)
-    else:
+    if model not in bulk:
         yield
+        return
+    steps = steps or Stopwatch()
+    with deferred_indexes(model._meta.db_table, on_rebuild=steps.timed("indexes")):
+        yield
+    steps.run("indexes", lambda: analyze_tables(model._meta.db_table))
 
 
-def foreign_keys_deferred(bulk: set[type[models.Model]]) -> Any:
-    """PostgreSQL: validate the foreign keys of the bulk-loaded tables once, at the end.
+@contextmanager
+def foreign_keys_deferred(
+    bulk: set[type[models.Model]], steps: Stopwatch | None = None
+) -> Iterator[None]:
+    """PostgreSQL: validate the foreign keys of the bulk-loaded tables once, at the end
+    (timed as the step "foreign keys" of ``steps``).
 
     Enter it before writing anything; see :func:`patron.core.bulk.deferred_foreign_keys`.
     """
     tables = sorted(model._meta.db_table for model in bulk)
-    return deferred_foreign_keys(tables) if tables else nullcontext()
+    if not tables:
+        yield
+        return
+    steps = steps or Stopwatch()
+    with deferred_foreign_keys(tables, on_check=steps.timed("foreign keys")):
+        yield
 
 
 def max_id(model: type[models.Model]) -> int:

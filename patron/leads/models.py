@@ -7,12 +7,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from patron.companies.choices import Industry
-from patron.core.models import OrgScopedModel
+from patron.core.models import Organization, OrgScopedModel
 from patron.imports.models import CreatedByImport, ImportRun
 from patron.leads.choices import DuplicateStatus, LeadStatus, MatchKey, MqlSource
 
 
 class Lead(CreatedByImport, OrgScopedModel):
+    # every index of the table starts with the organization: no index of its own
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organization"),
+        db_index=False,
+    )
     external_id = models.CharField(_("lead id"), max_length=64)
     company_name = models.CharField(_("company name"), max_length=200, blank=True)
     contact_name = models.CharField(_("contact name"), max_length=150, blank=True)
@@ -37,7 +45,8 @@ class Lead(CreatedByImport, OrgScopedModel):
         related_name="owned_leads",
         verbose_name=_("owner"),
     )
-    # the owner's team when the lead was assigned: what managers' scopes filter on
+    # the owner's team when the lead was assigned: what managers' scopes filter on, always
+    # within the organization (the lead_team_created index)
     team = models.ForeignKey(
         "accounts.Team",
         on_delete=models.SET_NULL,
@@ -45,6 +54,7 @@ class Lead(CreatedByImport, OrgScopedModel):
         blank=True,
         related_name="leads",
         verbose_name=_("team"),
+        db_index=False,
     )
     status = models.CharField(
         _("status"), max_length=16, choices=LeadStatus.choices, default=LeadStatus.NEW
@@ -108,6 +118,10 @@ class Lead(CreatedByImport, OrgScopedModel):
                 name="lead_mql_has_source",
             ),
         ]
+        # A bulk import builds every index once after the load (patron.imports.writers): each
+        # one costs seconds per million leads, so none is redundant. The organization and the
+        # team have no index of their own: every query names the organization, which leads
+        # these indexes.
         indexes = [
             models.Index(fields=["organization", "team", "created_at"], name="lead_team_created"),
             # a seller's leads by period; the funnel roll-up rebuilds a day from the two
@@ -116,15 +130,19 @@ class Lead(CreatedByImport, OrgScopedModel):
                 fields=["organization", "owner", "created_at", "team"], name="lead_owner_created"
             ),
             models.Index(
+                fields=["organization", "created_at", "owner", "team"], name="lead_created"
+            ),
+            # MQL moments: only MQLs are indexed (every query on them bounds mql_at, which
+            # implies IS NOT NULL), so a list of new leads adds nothing to these two
+            models.Index(
                 fields=["organization", "owner", "mql_at", "team", "first_touch_at"],
                 name="lead_owner_mql",
-            ),
-            models.Index(
-                fields=["organization", "created_at", "owner", "team"], name="lead_created"
+                condition=models.Q(mql_at__isnull=False),
             ),
             models.Index(
                 fields=["organization", "mql_at", "owner", "team", "first_touch_at"],
                 name="lead_mql_at",
+                condition=models.Q(mql_at__isnull=False),
             ),
             models.Index(fields=["organization", "email_key"], name="lead_email_key"),
             models.Index(fields=["organization", "phone_key"], name="lead_phone_key"),

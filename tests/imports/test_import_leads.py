@@ -403,16 +403,18 @@ def test_sample_file_imports(run, regions):
     ) == [(6, "ML-0005", "phone"), (8, "ML-0007", "email")]
 
 
-@pytest.mark.parametrize("by_seller", [False, True])
+@pytest.mark.parametrize("mode", ["by lead", "by seller", "by seller, ids as one parameter"])
 def test_imported_leads_are_scored_on_their_owners_lists(
-    run, write_csv, regions, seller, user_factory, monkeypatch, by_seller
+    run, write_csv, regions, seller, user_factory, monkeypatch, mode
 ):
     from patron.imports.kinds import leads as leads_kind
     from patron.prospecting.models import LeadScore
     from patron.prospecting.services import profile_save
 
-    if by_seller:  # a big list: the owners' lists are re-scored whole
+    if mode != "by lead":  # a big list: the owners' lists are re-scored whole
         monkeypatch.setattr(leads_kind, "RESCORE_BY_LEAD", 0)
+    if mode == "by seller, ids as one parameter":  # many stored leads: one JSON parameter
+        monkeypatch.setattr(leads_kind, "KEY_CHUNK", 0)
     profile_save(seller=seller, targets={"industry": [("manufacturing", 2)]})
     other = user_factory("bdm9", roles=["bdm"])
     first = leads_csv(

@@ -15,7 +15,7 @@ from patron.core.audit import Actor
 from patron.core.bulk import is_postgres
 from patron.core.models import AuditEvent, Organization
 from patron.imports import writers
-from patron.imports.progress import Progress
+from patron.imports.progress import Progress, Stopwatch
 from patron.imports.readers import ROW
 from patron.imports.validation import BAD, rejected_rows
 
@@ -28,6 +28,8 @@ class ImportContext:
     actor: Actor
     progress: Progress
     run_id: int | None = None  # the ImportRun that new rows name as their provenance
+    # the steps inside the write, timed separately (reported as ImportResult.steps)
+    steps: Stopwatch = field(default_factory=Stopwatch)
 
     @property
     def provenance(self) -> dict[str, int | None]:

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import polars as pl
 from django.db.models import Case, F, Q, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -21,7 +22,7 @@ from patron.companies.models import Company, Contact
 from patron.core.bulk import is_postgres, quote
 from patron.core.models import AuditEvent
 from patron.imports import parsing, writers
-from patron.imports.kinds.common import ImportContext, Plan, stored
+from patron.imports.kinds.common import KEY_CHUNK, ImportContext, Plan, key_set, stored
 from patron.imports.kinds.companies import region_lookup, user_lookup, user_parser
 from patron.imports.readers import ROW
 from patron.imports.validation import BAD, Checks, duplicate_error, ensure_columns, rejected_rows
@@ -146,7 +147,10 @@ def stored_leads(context: ImportContext, keys: pl.Series, fields: list[str]) -> 
     for name in fields:
         schema[name] = pl.Int64() if name.endswith("_id") else pl.String()
     schema["stored_mql"] = pl.Int64()
-    leads = Lead.objects.filter(organization=context.organization).annotate(
+    leads = Lead.objects.filter(organization=context.organization)
+    if not leads.exists():  # the first list of an organization: no ids to send
+        return pl.DataFrame(schema=schema)
+    leads = leads.annotate(
         stored_mql=Case(When(mql_at__isnull=True, then=Value(0)), default=Value(1))
     )
     return stored(leads, "external_id", keys, schema)
@@ -208,12 +212,14 @@ def find_duplicates(context: ImportContext, new: pl.DataFrame) -> pl.DataFrame:
             .agg(pl.col("id").min().alias(f"contact_{key}"))
         )
         frame = frame.join(by_contact, on=key, how="left", maintain_order="left")
-        first_row = pl.col(ROW).min().over(key)
-        frame = frame.with_columns(
-            pl.when(pl.col(key).is_not_null() & (first_row < pl.col(ROW)))
-            .then(first_row)
-            .alias(f"row_{key}")
-        )
+    # the earliest row of the file with the same key, for the three keys at once (in parallel)
+    frame = frame.with_columns(pl.col(ROW).min().over(key).alias(f"first_{key}") for key in KEYS)
+    frame = frame.with_columns(
+        pl.when(pl.col(key).is_not_null() & (pl.col(f"first_{key}") < pl.col(ROW)))
+        .then(pl.col(f"first_{key}"))
+        .alias(f"row_{key}")
+        for key in KEYS
+    ).drop(f"first_{key}" for key in KEYS)
 
     def first_of(prefix: str) -> pl.Expr:
         return pl.coalesce([pl.col(f"{prefix}_{key}") for key in KEYS])
@@ -366,8 +372,9 @@ def write_leads(
 ) -> list[int]:
     context.progress.phase(_("Writing"), created.height + updated.height + duplicates.height)
     now = writers.db_now()
+    steps = context.steps
     bulk = writers.bulk_loads({Lead: created.height})
-    with writers.foreign_keys_deferred(bulk):
+    with writers.foreign_keys_deferred(bulk, steps):
         # in key order, the unique (organization, external_id) index is appended to
         created = writers.with_new_ids(Lead, created.sort("external_id"))
         frame = created.select(
@@ -382,26 +389,33 @@ def write_leads(
             .otherwise(pl.lit(""))
             .alias("mql_source"),
         )
-        with writers.indexes_deferred(Lead, bulk):
-            writers.insert_frame(
-                Lead,
-                frame,
-                context.progress,
-                constants={"organization_id": context.organization.pk, **context.provenance},
+        # a column the same in every row (no mql_at in the list) is written as a constant
+        constants: dict[str, object] = {
+            "organization_id": context.organization.pk,
+            **context.provenance,
+        }
+        if created["mql_at"].null_count() == created.height:
+            frame = frame.drop("mql_at", "mql_source")
+            constants |= {"mql_at": None, "mql_source": ""}
+        with writers.indexes_deferred(Lead, bulk, steps):
+            steps.run(
+                "insert",
+                lambda: writers.insert_frame(Lead, frame, context.progress, constants=constants),
             )
-        writers.update_frame(Lead, updated.select("id", *fields, *key_columns))
-        context.progress.advance(updated.height)
-        writers.audit_frame(
-            context.audit,
-            Lead,
-            AuditEvent.Action.IMPORT_UPDATE,
-            updated,
-            label="external_id",
-        )
-        write_mql_marks(context, newly_mql)
-        write_duplicates(context, duplicates, created)
-    lead_ids = [*created["id"].to_list(), *updated["id"].to_list(), *newly_mql["id"].to_list()]
-    _after_import(context, sorted(set(lead_ids)))
+        with steps.timed("update"):
+            writers.update_frame(Lead, updated.select("id", *fields, *key_columns))
+            context.progress.advance(updated.height)
+            writers.audit_frame(
+                context.audit,
+                Lead,
+                AuditEvent.Action.IMPORT_UPDATE,
+                updated,
+                label="external_id",
+            )
+            write_mql_marks(context, newly_mql)
+        steps.run("duplicates", lambda: write_duplicates(context, duplicates, created))
+    stored_ids = sorted({*updated["id"].to_list(), *newly_mql["id"].to_list()})
+    _after_import(context, created=created.select("id", "owner_id"), stored_ids=stored_ids)
     return []
 
 
@@ -492,35 +506,60 @@ def write_duplicates(
 RESCORE_BY_LEAD = 10_000  # past this many leads, re-score their owners' lists whole
 
 
-def _after_import(context: ImportContext, lead_ids: list[int]) -> None:
-    """What follows an import of leads, for the leads it created or changed.
+def _after_import(context: ImportContext, *, created: pl.DataFrame, stored_ids: list[int]) -> None:
+    """What follows an import of leads, for the leads it created (``created``: their ids and
+    owners) or changed (``stored_ids``), each step timed in ``context.steps``.
 
     The single call site for the consequences of an import, all set-wise: MQL marking by the
     marketing rules, the first hunter touch of leads that arrived as MQLs, and the leads'
-    scores on their owners' prospect lists.
+    scores on their owners' prospect lists. A lead created just now has a new id: no activity
+    names it yet (so it has no first touch) and no prospect list holds it.
     """
+    from patron.funnel.services import mql_rules_apply
+
+    lead_ids = sorted({*created["id"].to_list(), *stored_ids})
     if not lead_ids:
         return
-    from patron.funnel.services import mql_rules_apply
+    organization = context.organization
+    context.steps.run(
+        "MQL rules", lambda: mql_rules_apply(organization=organization, lead_ids=lead_ids)
+    )
+    if stored_ids:
+        context.steps.run(
+            "first touch",
+            lambda: first_touch_refresh(organization=organization, lead_ids=stored_ids),
+        )
+    context.steps.run("re-score", lambda: _rescore(context, created, stored_ids, lead_ids))
+
+
+def _rescore(
+    context: ImportContext, created: pl.DataFrame, stored_ids: list[int], lead_ids: list[int]
+) -> None:
     from patron.prospecting.models import LeadScore
     from patron.prospecting.services import leads_rescore
 
-    mql_rules_apply(organization=context.organization, lead_ids=lead_ids)
-    first_touch_refresh(organization=context.organization, lead_ids=lead_ids)
-    if len(lead_ids) > RESCORE_BY_LEAD:
-        # a big list: re-score its owners' whole lists set-wise instead of naming every lead
-        owners: set[int] = set()
-        for start in range(0, len(lead_ids), 5_000):
-            chunk = lead_ids[start : start + 5_000]
-            owners.update(
-                Lead.objects.filter(pk__in=chunk, owner__isnull=False)
-                .values_list("owner_id", flat=True)
-                .distinct()
-            )
-            # a lead that changed hands leaves its former owner's list first
-            LeadScore.objects.filter(lead_id__in=chunk).filter(
-                Q(lead__owner__isnull=True) | ~Q(seller_id=F("lead__owner_id"))
-            ).delete()
-        leads_rescore(organization=context.organization, seller_ids=sorted(owners))
-    else:
+    if len(lead_ids) <= RESCORE_BY_LEAD:
         leads_rescore(organization=context.organization, lead_ids=lead_ids)
+        return
+    # a big list: re-score its owners' whole lists set-wise instead of naming every lead
+    owners = set(created["owner_id"].drop_nulls().unique().to_list())
+    if stored_ids:
+        changed = Lead.objects.filter(pk__in=id_set(stored_ids))
+        owners.update(
+            changed.filter(owner__isnull=False)
+            .order_by()
+            .values_list("owner_id", flat=True)
+            .distinct()
+        )
+        # a lead that changed hands leaves its former owner's list first
+        LeadScore.objects.filter(lead_id__in=id_set(stored_ids)).filter(
+            Q(lead__owner__isnull=True) | ~Q(seller_id=F("lead__owner_id"))
+        ).delete()
+    leads_rescore(organization=context.organization, seller_ids=sorted(owners))
+
+
+def id_set(ids: list[int]) -> list[int] | RawSQL:
+    """Ids for ``__in``: a list when few, else one JSON parameter (see ``key_set``)."""
+    if len(ids) <= KEY_CHUNK:
+        return ids
+    return key_set(pl.Series(ids, dtype=pl.Int64))
