@@ -26,6 +26,11 @@ class OrganizationAdmin(admin.ModelAdmin):
             from patron.lifecycle.services import lifecycle_recompute
 
             lifecycle_recompute(organization=obj)
+        if change and "time_zone" in form.changed_data:
+            # the funnel's daily roll-up counts local days: count them again in the new zone
+            from patron.funnel.rollup import rebuild_all
+
+            rebuild_all(obj)
 
 
 @admin.register(AuditEvent)

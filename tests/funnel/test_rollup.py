@@ -233,3 +233,28 @@ def test_a_bulk_insert_marks_its_hours_and_keeps_the_trigger(funnel_world: Funne
         created_at=at("2026-05-02 12:00"),
     )
     assert quarter(funnel_world)["leads"] == 9  # the trigger works again
+
+
+def test_a_new_time_zone_counts_the_days_again(funnel_world: FunnelWorld) -> None:
+    """L3 (23:30 on Mar 31) and L8 (00:00 on Apr 1) in Shanghai are both on Mar 31 in UTC."""
+    from django.contrib.admin.sites import site
+
+    from patron.core.models import Organization
+
+    days_settle(funnel_world.org)
+    created = FunnelDay.objects.filter(
+        grain=FunnelGrain.DETAIL, part=1, owner=funnel_world.sdr1, day__lte=dt.date(2026, 4, 1)
+    )
+    assert list(created.order_by("day").values_list("day", "records")) == [
+        (dt.date(2026, 3, 31), 1),
+        (dt.date(2026, 4, 1), 1),
+    ]
+
+    class ChangedTimeZone:
+        changed_data = ["time_zone"]
+
+    funnel_world.org.time_zone = "UTC"
+    site._registry[Organization].save_model(None, funnel_world.org, ChangedTimeZone(), True)
+    assert list(created.order_by("day").values_list("day", "records")) == [
+        (dt.date(2026, 3, 31), 2)
+    ]
