@@ -70,6 +70,15 @@ TMP_CHANGED = "prospecting_tmp_changed"
 BULK_ROWS = 100_000
 # an SQL condition on the lead "l" with its parameters (see target_changes.affected_leads)
 Condition = tuple[str, list[Any]]
+POINTS = (
+    "industry_points",
+    "title_points",
+    "territory_points",
+    "trigger_points",
+    "won_points",
+    "reference_points",
+    "involved_points",
+)
 SCORE_COLUMNS = (
     "organization_id",
     "seller_id",
@@ -78,13 +87,7 @@ SCORE_COLUMNS = (
     "in_target",
     "out_reasons",
     "score",
-    "industry_points",
-    "title_points",
-    "territory_points",
-    "trigger_points",
-    "won_points",
-    "reference_points",
-    "involved_points",
+    *POINTS,
     "industry",
     "title_target",
     "territory_target",
@@ -410,15 +413,6 @@ COMPARED = (
     "trigger_on",
     "last_trigger_on",
     "lead_created_at",
-)
-POINTS = (
-    "industry_points",
-    "title_points",
-    "territory_points",
-    "trigger_points",
-    "won_points",
-    "reference_points",
-    "involved_points",
 )
 # what rewriting a row sets (its key and organization never change)
 UPDATED_COLUMNS = tuple(c for c in SCORE_COLUMNS if c not in ("organization_id", "lead_id"))
