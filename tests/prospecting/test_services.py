@@ -277,6 +277,30 @@ def test_lead_hooks_score_new_leads_and_follow_owner_changes(
     assert LeadScore.objects.filter(lead=lead).count() == 0
 
 
+def test_first_scoring_of_a_list_takes_over_rows_left_on_a_former_owners_list(
+    base_profile, seller, user_factory, lead_factory, regions
+):
+    from patron.leads.models import Lead
+
+    moved = lead_factory(owner=seller, industry="manufacturing", title="CIO", region=regions["JS"])
+    kept = lead_factory(owner=seller, industry="logistics", title="CIO", region=regions["JS"])
+    services.score_seller(seller=seller)
+    other = user_factory("newcomer", roles=["bdm"])
+    # a bulk write gives the lead away without its hooks: its row stays on the old list
+    Lead.objects.filter(pk=moved.pk).update(owner=other)
+    services.profile_save(
+        seller=other,
+        weights={"industry": 1, "title": 0, "territory": 0, "trigger": 0},
+        targets={"industry": [("manufacturing", None)]},
+    )
+
+    rows = {
+        score.lead_id: (score.seller_id, score.score, score.in_target)
+        for score in LeadScore.objects.all()
+    }
+    assert rows == {moved.pk: (other.pk, 1, True), kept.pk: (seller.pk, 3, True)}
+
+
 def test_order_of_the_seller_adds_won_in_industry(
     base_profile, seller, lead_factory, company_factory, regions, organization
 ):
