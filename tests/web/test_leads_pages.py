@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 
 from patron.leads.choices import DuplicateStatus, LeadStatus, MatchKey
 from patron.leads.models import Lead, LeadDuplicate
@@ -24,13 +23,6 @@ CSV = (
     "W3,苏州精密机械有限公司,王 强,,,,,z\n"
     "W4,Broken,Bad,,not-an-email,,,w\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def english_afterwards():
-    """A request in Chinese leaves Chinese active in the thread: restore English after."""
-    yield
-    translation.activate("en")
 
 
 @pytest.fixture
