@@ -113,7 +113,7 @@ def lead_activities(lead: Lead, *, limit: int = 100) -> list[Activity]:
 
 def lead_history(lead: Lead, *, limit: int = 100) -> tuple[list[AuditEvent], list[ImportCreation]]:
     """The lead's audit events (newest first) and the import run that created it, if any."""
-    events = list(audit_trail(lead).order_by("-at", "-id")[:limit])
+    events = list(audit_trail(lead).select_related("content_type").order_by("-at", "-id")[:limit])
     creations: list[ImportCreation] = []
     if lead.created_by_import_id is not None:
         run = ImportRun.objects.filter(pk=lead.created_by_import_id).first()

@@ -13,7 +13,14 @@ from patron.companies.models import Region
 from patron.companies.selectors import region_descendant_ids
 from patron.core.errors import NotFound
 from patron.leads.selectors import lead_scope, managed_team_ids
-from patron.prospecting.models import RANK_ORDER, IcpProfile, LeadScore, TitleSynonym, TriggerEvent
+from patron.prospecting.models import (
+    RANK_ORDER,
+    IcpProfile,
+    LeadInvolvement,
+    LeadScore,
+    TitleSynonym,
+    TriggerEvent,
+)
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,11 @@ def lead_scores(user: User, *, lead_id: int) -> QuerySet[LeadScore]:
     )
 
 
+def lead_involvement(user: User, *, lead_id: int) -> bool:
+    """Whether ``user`` marked themselves personally involved with the lead (+2 on their list)."""
+    return LeadInvolvement.objects.filter(seller_id=user.pk, lead_id=lead_id).exists()
+
+
 def synonym_list(user: User) -> QuerySet[TitleSynonym]:
     return TitleSynonym.objects.filter(organization_id=user.organization_id)
 
@@ -152,6 +164,16 @@ def trigger_event_list(
     if lead_id is not None:
         queryset = queryset.filter(lead_id=lead_id)
     return queryset.select_related("company", "lead", "created_by").order_by("-occurred_on", "-id")
+
+
+def lead_trigger_events(
+    user: User, *, lead_id: int, company_id: int | None
+) -> QuerySet[TriggerEvent]:
+    """The trigger events of one lead and of its company ``user`` may see, newest first."""
+    own = Q(lead_id=lead_id)
+    if company_id is not None:
+        own |= Q(company_id=company_id)
+    return trigger_event_list(user).filter(own)
 
 
 def trigger_event_get(user: User, event_id: int) -> TriggerEvent:

@@ -307,6 +307,8 @@ _REFERENCE_MODELS: dict[str, type[models.Model]] = {
     "owner": User,
     "team": Team,
     "region": Region,
+    "company": Company,
+    "involved_seller": User,  # the lead page's involvement toggle
 }
 
 
@@ -316,6 +318,7 @@ _OTHER_FIELDS = {
     "from_user": gettext_lazy("from"),
     "to_user": gettext_lazy("to"),
     "lines": gettext_lazy("lines"),
+    "involved_seller": gettext_lazy("personally involved"),
 }
 
 
@@ -426,7 +429,9 @@ def provenance_lines(creations: Sequence[ImportCreation]) -> list[AuditLine]:
 
 
 def history_lines(
-    events: Sequence[AuditEvent], creations: Sequence[ImportCreation], company_id: int
+    events: Sequence[AuditEvent],
+    creations: Sequence[ImportCreation],
+    company_id: int | None = None,
 ) -> list[AuditLine]:
     """The audit trail and the import provenance in one list, newest first."""
     lines = audit_lines(events, company_id) + provenance_lines(creations)

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from patron.web.views import auth, companies, dashboard
 from patron.web.views import calls as calls_views
@@ -77,9 +78,10 @@ urlpatterns = [
         prospecting_views.trigger_add_view,
         name="prospecting-trigger-add",
     ),
+    # the old address of the lead page: old links and bookmarks land on the one lead page
     path(
         "prospecting/leads/<int:lead_id>/",
-        prospecting_views.lead_detail_view,
+        RedirectView.as_view(pattern_name="web:lead-detail", permanent=True),
         name="prospecting-lead",
     ),
     path(

@@ -1,5 +1,6 @@
 """``patron score``, ``/api/v1/prospecting`` and the prospecting pages: permissions (a seller
-sees only their own list, a manager the team's), formats, validation that changes nothing."""
+sees only their own list, a manager the team's), formats, validation that changes nothing.
+The lead page with its score is tested in ``tests/web/test_lead_page.py``."""
 
 from __future__ import annotations
 
@@ -304,32 +305,6 @@ def test_profile_page_in_chinese(world, client_for, seller):
     client = client_for(seller)
     page = client.get("/prospecting/profile/", headers={"accept-language": "zh-hans"})
     assert "目标行业" in page.content.decode()
-
-
-def test_lead_page_shows_breakdown_and_records_a_trigger(world, client_for, seller):
-    client = client_for(seller)
-    lead = world["leads"]["it"]
-    page = client.get(f"/prospecting/leads/{lead.pk}/").content.decode()
-    assert "+2 title IT manager" in page
-
-    response = client.post(
-        "/prospecting/triggers/add/",
-        {
-            "lead": lead.pk,
-            "type": "merger",
-            "occurred_on": TODAY.isoformat(),
-            "next": f"/prospecting/leads/{lead.pk}/",
-        },
-    )
-    assert response.status_code == 302
-    score = LeadScore.objects.get(lead=lead)
-    assert (score.starred, score.score) == (True, 7)
-
-
-def test_lead_page_of_another_team_is_404(world, client_for):
-    lead = world["leads"]["cio"]
-
-    assert client_for(world["outsider"]).get(f"/prospecting/leads/{lead.pk}/").status_code == 404
 
 
 def test_company_page_has_the_trigger_form(world, client_for, manager):

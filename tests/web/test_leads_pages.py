@@ -1,5 +1,6 @@
-"""The lead pages over HTTP: list (filters, scope), lead page (activities, history), the import
-flow (upload → mapping → dry run → import → rejects file) and the duplicates review."""
+"""The lead pages over HTTP: list (filters, scope), the import flow (upload → mapping → dry run →
+import → rejects file) and the duplicates review. The lead page itself (score, triggers,
+involvement, activities, history) is tested in ``test_lead_page.py``."""
 
 from __future__ import annotations
 
@@ -8,10 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone, translation
 
-from patron.activities.models import ActivityKind, CallOutcome
-from patron.activities.services import activity_log
 from patron.leads.choices import DuplicateStatus, LeadStatus, MatchKey
 from patron.leads.models import Lead, LeadDuplicate
 from patron.leads.services import lead_create
@@ -25,13 +23,6 @@ CSV = (
     "W3,苏州精密机械有限公司,王 强,,,,,z\n"
     "W4,Broken,Bad,,not-an-email,,,w\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def english_afterwards():
-    """A request in Chinese leaves Chinese active in the thread: restore English after."""
-    yield
-    translation.activate("en")
 
 
 @pytest.fixture
@@ -78,24 +69,6 @@ def test_lead_list_shows_own_leads_filters_and_paginates(organization, seller, o
     assert rows(found) == ["S07"]
     # a manager of the other team does not see them either
     assert rows(client_for(other).get("/leads/").content.decode()) == ["O1"]
-
-
-def test_lead_page_shows_activities_and_history(organization, seller, other, client_for):
-    lead = make_lead(organization, seller, "L1", title="CIO")
-    activity_log(
-        organization=organization,
-        kind=ActivityKind.CALL,
-        user=seller,
-        lead=lead,
-        occurred_at=timezone.now(),
-        outcome=CallOutcome.MEETING_SET,
-        note="demo on Friday",
-    )
-    html = client_for(seller).get(f"/leads/{lead.pk}/").content.decode()
-    assert "demo on Friday" in html
-    assert "Meeting set" in html
-    assert "Change history" in html and "CIO" in html
-    assert client_for(other).get(f"/leads/{lead.pk}/").status_code == 404
 
 
 def test_a_seller_may_not_import(seller, client_for, uploads):

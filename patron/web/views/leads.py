@@ -1,5 +1,6 @@
-"""Leads: the list, the lead page, the import (upload → mapping → dry run → import) and the
-review of duplicates (side by side, merge or dismiss)."""
+"""Leads: the list, the lead page (with the seller's score, triggers and involvement), the import
+(upload → mapping → dry run → import) and the review of duplicates (side by side, merge or
+dismiss)."""
 
 from __future__ import annotations
 
@@ -31,14 +32,14 @@ from patron.leads.selectors import (
     duplicate_get,
     duplicate_list,
     duplicate_runs,
-    lead_activities,
     lead_get,
-    lead_history,
     lead_list,
 )
 from patron.leads.services import duplicate_dismiss, duplicate_merge
 from patron.web import presenters
 from patron.web.forms_leads import LEAD_FIELDS, LeadFilterForm, LeadUploadForm, MappingForm
+from patron.web.forms_prospecting import TriggerEventForm
+from patron.web.presenters_leads import lead_page
 
 PAGE_SIZE = 50
 SEARCH_COUNT_CAP = 1000
@@ -83,24 +84,14 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def lead_detail_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    """The one page of a lead: fields, score and why, triggers, involvement, activities,
+    duplicates, merged leads and the change history."""
     user = _user(request)
     try:
         lead = lead_get(user, lead_id)
     except NotFound:
         raise Http404("lead not found") from None
-    events, creations = lead_history(lead)
-    context = {
-        "lead": lead,
-        "region_text": presenters.region_path(lead.region),
-        "activities": lead_activities(lead),
-        "audit": sorted(
-            presenters.audit_lines(events) + presenters.provenance_lines(creations),
-            key=lambda line: line.at,
-            reverse=True,
-        ),
-        "duplicates": list(duplicate_list(user).filter(matched_lead=lead)),
-        "merged_leads": list(lead.merged_leads.all()[:20]),
-    }
+    context = {**lead_page(user, lead), "trigger_form": TriggerEventForm()}
     return render(request, "web/leads/detail.html", context)
 
 

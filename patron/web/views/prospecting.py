@@ -1,6 +1,6 @@
 """Prospecting pages: a seller's ICP profile (targets, weights, priorities, trigger types),
-the title synonym list, a lead's score breakdown and trigger events, and the trigger form of
-the company and lead pages. Views parse, call one service, render."""
+the title synonym list, and the trigger form and involvement toggle of the company and lead
+pages (the lead page itself is ``web.views.leads``). Views parse, call one service, render."""
 
 from __future__ import annotations
 
@@ -22,16 +22,13 @@ from patron.companies.selectors import company_get
 from patron.core.errors import DomainError, NotFound
 from patron.leads.selectors import lead_get
 from patron.prospecting import services
-from patron.prospecting.explain import out_reasons_text, region_names_for, term_lines
-from patron.prospecting.models import LeadInvolvement
+from patron.prospecting.explain import region_names_for, term_lines
 from patron.prospecting.selectors import (
-    lead_scores,
     profile_get,
     score_list,
     seller_get,
     synonym_get,
     synonym_list,
-    trigger_event_list,
     visible_sellers,
 )
 from patron.web.forms_prospecting import (
@@ -41,12 +38,10 @@ from patron.web.forms_prospecting import (
     SynonymForm,
     TriggerEventForm,
 )
-from patron.web.presenters import region_path
 
 PREVIEW_ROWS = 10
 VERSIONS_SHOWN = 10
 SYNONYMS_SHOWN = 500
-TRIGGERS_SHOWN = 50
 
 
 def _user(request: HttpRequest) -> User:
@@ -224,37 +219,6 @@ def trigger_add_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def lead_detail_view(request: HttpRequest, lead_id: int) -> HttpResponse:
-    user = _user(request)
-    try:
-        lead = lead_get(user, lead_id)
-    except NotFound:
-        raise Http404("lead not found") from None
-    scores = list(lead_scores(user, lead_id=lead.pk))
-    names = region_names_for(scores)
-    triggers = list(trigger_event_list(user, lead_id=lead.pk)[:TRIGGERS_SHOWN])
-    if lead.company_id is not None:
-        triggers += list(trigger_event_list(user, company_id=lead.company_id)[:TRIGGERS_SHOWN])
-    triggers.sort(key=lambda event: (event.occurred_on, event.pk), reverse=True)
-    context = {
-        "lead": lead,
-        "region_text": region_path(lead.region),
-        "scores": [
-            {
-                "score": score,
-                "terms": term_lines(score, names),
-                "out_text": out_reasons_text(score),
-            }
-            for score in scores
-        ],
-        "triggers": triggers,
-        "trigger_form": TriggerEventForm(),
-        "involved": LeadInvolvement.objects.filter(seller=user, lead=lead).exists(),
-    }
-    return render(request, "web/prospecting/lead.html", context)
-
-
-@login_required
 @require_POST
 def involvement_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     user = _user(request)
@@ -263,4 +227,4 @@ def involvement_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     except NotFound:
         raise Http404("lead not found") from None
     services.involvement_set(seller=user, lead=lead, involved=request.POST.get("involved") == "1")
-    return redirect("web:prospecting-lead", lead_id=lead.pk)
+    return redirect("web:lead-detail", lead_id=lead.pk)
