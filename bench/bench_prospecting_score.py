@@ -272,19 +272,19 @@ def generate(leads: int) -> dict[str, float]:
 
 def check_sample(seller: Any, today: dt.date) -> int:
     """Compare a random sample of stored scores with the pure rules; returns the sample size."""
-    from patron.prospecting import scoring
+    from patron.prospecting import score_inputs
     from patron.prospecting.models import IcpProfile, LeadScore
     from patron.prospecting.rules import rank_key, score_lead
 
     profile = IcpProfile.objects.get(seller=seller)
-    rules = scoring.profile_rules(profile)
+    rules = score_inputs.profile_rules(profile)
     rows = {
         row.lead_id: row for row in LeadScore.objects.filter(seller=seller).order_by("?")[:SAMPLE]
     }
     starred = list(LeadScore.objects.filter(seller=seller, starred=True)[:50])
     rows.update({row.lead_id: row for row in starred})
     mismatches = 0
-    for facts in scoring.reference_facts(seller_id=seller.pk, lead_ids=list(rows)):
+    for facts in score_inputs.reference_facts(seller_id=seller.pk, lead_ids=list(rows)):
         expected = score_lead(rules, facts, today)
         row = rows[facts.lead_id]
         same = (

@@ -16,7 +16,7 @@ from patron.core.audit import audit_record, jsonable
 from patron.core.errors import ValidationFailed
 from patron.core.models import AuditEvent, Organization
 from patron.core.records import record_create, record_update
-from patron.prospecting import scoring
+from patron.prospecting import score_inputs, scoring
 from patron.prospecting.choices import Dimension, TriggerType
 from patron.prospecting.models import (
     IcpProfile,
@@ -233,7 +233,7 @@ def _profile_rescore(profile: IcpProfile, before: dict[str, Any], after: dict[st
     condition = affected_leads(
         before,
         after,
-        synonyms=scoring.synonym_map(profile.organization_id),
+        synonyms=score_inputs.synonym_map(profile.organization_id),
         seller_id=profile.seller_id,
         organization_id=profile.organization_id,
     )

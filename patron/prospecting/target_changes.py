@@ -19,7 +19,7 @@ from typing import Any
 from patron.leads.models import Lead
 from patron.prospecting.models import TriggerEvent
 from patron.prospecting.rules import title_key
-from patron.prospecting.scoring import region_chains
+from patron.prospecting.score_inputs import region_chains
 
 FILTERED = ("industry", "title", "territory")  # the dimensions that decide "in target"
 
@@ -27,7 +27,7 @@ FILTERED = ("industry", "title", "territory")  # the dimensions that decide "in 
 def effective_targets(snapshot: dict[str, Any], synonyms: dict[str, str]) -> dict[str, dict]:
     """Per dimension, each target value → what it scores: its priority (or the dimension's
     weight); titles keyed by their canonical key → (display title, priority), the first
-    target of a key counting, as ``scoring.profile_rules`` does."""
+    target of a key counting, as ``score_inputs.profile_rules`` does."""
     weights = snapshot["weights"]
     result: dict[str, dict] = {name: {} for name in (*FILTERED, "trigger")}
     for target in snapshot["targets"]:

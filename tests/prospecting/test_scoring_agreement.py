@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from patron.prospecting import scoring, services
+from patron.prospecting import score_inputs, scoring, services
 from patron.prospecting.models import IcpProfile, LeadScore
 from patron.prospecting.rules import LeadFacts, rank_key, score_lead, title_key
 from tests.prospecting.conftest import TODAY
@@ -33,12 +33,12 @@ def _facts(lead: Any, seller: Any) -> LeadFacts:
     from patron.companies.models import Company
     from patron.prospecting.models import LeadInvolvement, TriggerEvent
 
-    chains = scoring.region_chains()
-    synonyms = scoring.synonym_map(lead.organization_id)
+    chains = score_inputs.region_chains()
+    synonyms = score_inputs.synonym_map(lead.organization_id)
     events = TriggerEvent.objects.filter(lead=lead)
     if lead.company_id is not None:
         events = events | TriggerEvent.objects.filter(company_id=lead.company_id)
-    won = scoring.seller_won_industries(seller.pk)
+    won = score_inputs.seller_won_industries(seller.pk)
     references = set(Company.objects.filter(is_reference=True).values_list("industry", flat=True))
     return LeadFacts(
         lead_id=lead.pk,
@@ -57,7 +57,7 @@ def _assert_agree(seller: Any, leads: list[Any], today: dt.date = TODAY) -> None
     from patron.prospecting.models import IcpProfile
 
     profile = IcpProfile.objects.get(seller=seller)
-    rules = scoring.profile_rules(profile)
+    rules = score_inputs.profile_rules(profile)
     stored = {row.lead_id: row for row in LeadScore.objects.filter(seller=seller)}
     assert set(stored) == {lead.pk for lead in leads}
     for lead in leads:
@@ -200,7 +200,7 @@ def test_sql_scorer_agrees_with_pure_rules_on_random_data(
         },
         targets=kept,
     )
-    _assert_agree(seller, leads, scoring.today_for(organization.time_zone))
+    _assert_agree(seller, leads, score_inputs.today_for(organization.time_zone))
 
 
 @pytest.mark.parametrize("seed", [5, 6, 7, 8, 9])
@@ -224,7 +224,7 @@ def test_a_change_of_target_values_rescores_like_a_whole_list(
         )
         for _ in range(50)
     ]
-    today = scoring.today_for(organization.time_zone)
+    today = score_inputs.today_for(organization.time_zone)
     for _ in range(30):
         TriggerEvent.objects.create(
             organization=organization,
