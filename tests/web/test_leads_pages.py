@@ -129,6 +129,32 @@ def test_mapping_must_name_lead_id_once(manager, client_for, uploads):
     assert Lead.objects.count() == 0
 
 
+def test_an_upload_removes_the_uploads_older_than_two_days(manager, client_for, uploads):
+    import os
+    import time
+
+    root = uploads / "uploads" / "leads"
+    client = client_for(manager)
+
+    def upload() -> str:
+        file = SimpleUploadedFile("list.csv", CSV.encode(), content_type="text/csv")
+        return client.post("/leads/import/", {"file": file})["Location"].rstrip("/").rsplit("/")[-1]
+
+    old, recent = upload(), upload()
+    three_days_ago = time.time() - 3 * 86400
+    os.utime(root / old, (three_days_ago, three_days_ago))
+    one_day_ago = time.time() - 86400
+    os.utime(root / recent, (one_day_ago, one_day_ago))
+
+    new = upload()
+
+    assert sorted(path.name for path in root.iterdir()) == sorted([recent, new])
+    assert (root / recent / "leads.csv").read_bytes() == CSV.encode()
+    # the pruned upload's wizard page is gone; the others still open
+    assert client.get(f"/leads/import/{old}/").status_code == 404
+    assert client.get(f"/leads/import/{recent}/").status_code == 200
+
+
 def test_upload_refuses_other_file_types(manager, client_for, uploads):
     upload = SimpleUploadedFile("list.pdf", b"%PDF", content_type="application/pdf")
     response = client_for(manager).post("/leads/import/", {"file": upload})

@@ -4,13 +4,11 @@ dismiss)."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -27,6 +25,7 @@ from patron.imports.models import ImportRun
 from patron.imports.readers import read_table
 from patron.imports.rejects import rejects_path_for
 from patron.imports.services import ImportResult, import_file
+from patron.imports.uploads import upload_path, upload_save
 from patron.leads.choices import DuplicateStatus
 from patron.leads.selectors import (
     duplicate_get,
@@ -48,6 +47,7 @@ LIST_COUNT_CAP = 10_000
 PREVIEW_ROWS = 5
 REJECTS_SHOWN = 10
 SESSION_KEY = "lead_imports"
+UPLOAD_KIND = "leads"
 COMPARED = ("company_name", "contact_name", "title", "email", "phone", "industry", "source")
 
 
@@ -109,17 +109,13 @@ def _require_importer(request: HttpRequest) -> User:
     return user
 
 
-def _upload_dir() -> Path:
-    return Path(settings.DATA_DIR) / "uploads" / "leads"
-
-
 def _uploaded(request: HttpRequest, token: str) -> Path:
     """The file this session uploaded under ``token`` (another session's is not found)."""
     name = request.session.get(SESSION_KEY, {}).get(token)
     if not name:
         raise Http404("upload not found")
-    path = _upload_dir() / token / name
-    if not path.is_file():
+    path = upload_path(UPLOAD_KIND, token, name)
+    if path is None:
         raise Http404("upload not found")
     return path
 
@@ -131,13 +127,7 @@ def lead_import_view(request: HttpRequest) -> HttpResponse:
     form = LeadUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        token = uuid.uuid4().hex
-        name = "leads" + Path(upload.name).suffix.lower()
-        folder = _upload_dir() / token
-        folder.mkdir(parents=True, exist_ok=True)
-        with (folder / name).open("wb") as target:
-            for chunk in upload.chunks():
-                target.write(chunk)
+        token, name = upload_save(UPLOAD_KIND, upload.chunks(), Path(upload.name).suffix)
         uploads = dict(request.session.get(SESSION_KEY, {}))
         uploads[token] = name
         request.session[SESSION_KEY] = uploads
