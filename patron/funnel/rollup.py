@@ -64,8 +64,8 @@ COARSE = (
     ),
 )
 # each part: the base table, the moment that dates it, extra conditions, the key columns
-# (owner, source SDR, team, source team, play) and the measures
-PARTS: tuple[tuple[int, str, str, str, str, str], ...] = (
+# (owner, source SDR, team, source team, play), the measures and the index read by the moment
+PARTS: tuple[tuple[int, str, str, str, str, str, str], ...] = (
     (
         FunnelPart.LEADS,
         "leads_lead",
@@ -73,6 +73,7 @@ PARTS: tuple[tuple[int, str, str, str, str, str], ...] = (
         "",
         "r.owner_id, NULL, r.team_id, NULL, NULL",
         "COUNT(*), 0, 0, 0, 0, 0",
+        "lead_created",
     ),
     (
         FunnelPart.MQLS,
@@ -81,6 +82,7 @@ PARTS: tuple[tuple[int, str, str, str, str, str], ...] = (
         "",
         "r.owner_id, NULL, r.team_id, NULL, NULL",
         "COUNT(*), COUNT(r.first_touch_at), 0, 0, 0, 0",
+        "lead_mql_at",
     ),
     (
         FunnelPart.CREATED,
@@ -90,6 +92,7 @@ PARTS: tuple[tuple[int, str, str, str, str, str], ...] = (
         "r.owner_id, r.source_sdr_id, r.team_id, r.source_team_id, r.play_id",
         "COUNT(*), 0, SUM(CASE WHEN r.max_stage_number >= 2 THEN 1 ELSE 0 END), 0, 0,"
         " COALESCE(SUM(r.base_amount), 0)",
+        "opportunity_created",
     ),
     (
         FunnelPart.CLOSED,
@@ -100,6 +103,7 @@ PARTS: tuple[tuple[int, str, str, str, str, str], ...] = (
         f"COUNT(*), 0, 0, SUM(CASE WHEN r.status = '{WON}' THEN 1 ELSE 0 END),"
         f" SUM(CASE WHEN r.status = '{LOST}' THEN 1 ELSE 0 END),"
         f" COALESCE(SUM(CASE WHEN r.status = '{WON}' THEN r.base_amount END), 0)",
+        "opportunity_closed",
     ),
 )
 
@@ -177,7 +181,7 @@ def rebuild_all(organization: Organization) -> int:
     return len(every)
 
 
-def _bounds(organization: Organization, days: Sequence[dt.date]) -> tuple[str, list[Any]]:
+def day_bounds(organization: Organization, days: Sequence[dt.date]) -> tuple[str, list[Any]]:
     """``WITH b(day, lo, hi)``: each local day and its [start, end) moments."""
     zone = organization.time_zone
     adapt = connection.ops.adapt_datetimefield_value
@@ -192,8 +196,33 @@ def _bounds(organization: Organization, days: Sequence[dt.date]) -> tuple[str, l
     return f"WITH b(day, lo, hi) AS (VALUES {', '.join([row] * len(days))})", params
 
 
+def parts_sql(bounds: str) -> list[str]:
+    """The statements counting each part of the days in ``bounds`` (see :func:`day_bounds`) into
+    detail rows; each takes the bounds' parameters, then the organization."""
+    sourced = {"leads_lead": "FALSE", "funnel_opportunity": "r.source_sdr_id IS NOT NULL"}
+    statements = []
+    for part, table, moment, extra, keys, measures, index in PARTS:
+        group = ", ".join(key for key in keys.split(", ") if key != "NULL")
+        # SQLite: the days outside (CROSS JOIN keeps the order), each read from the moment's
+        # index by range. Left to its statistics with a couple of hundred days, it built an
+        # automatic index on the organization and read every row once per day (7 minutes
+        # instead of 1.4 s for 1,000,000 leads over two years), or read the table outside
+        # and scanned the days for each row.
+        join = "JOIN" if is_postgres() else "CROSS JOIN"
+        indexed = "" if is_postgres() else f" INDEXED BY {index}"
+        statements.append(
+            f"{bounds} INSERT INTO {ROLLUP} ({COLUMNS})"
+            f" SELECT r.organization_id, b.day, {int(FunnelGrain.DETAIL)}, {int(part)},"
+            f" {sourced[table]}, {keys}, {measures}"
+            f" FROM b {join} {table} r{indexed} ON r.organization_id = %s"
+            f" AND r.{moment} >= b.lo AND r.{moment} < b.hi{extra}"
+            f" GROUP BY r.organization_id, b.day, {group}"
+        )
+    return statements
+
+
 def _rebuild_chunk(organization: Organization, days: list[dt.date]) -> None:
-    bounds, params = _bounds(organization, days)
+    bounds, params = day_bounds(organization, days)
     # contiguous ranges of days: the delete and the coarse grains read the index by range
     ranges: list[list[dt.date]] = []
     for day in days:
@@ -208,18 +237,8 @@ def _rebuild_chunk(organization: Organization, days: list[dt.date]) -> None:
                 " AND day >= %s AND day <= %s",
                 [organization.pk, first.isoformat(), last.isoformat()],
             )
-        sourced = {"leads_lead": "FALSE", "funnel_opportunity": "r.source_sdr_id IS NOT NULL"}
-        for part, table, moment, extra, keys, measures in PARTS:
-            group = ", ".join(key for key in keys.split(", ") if key != "NULL")
-            cursor.execute(
-                f"{bounds} INSERT INTO {ROLLUP} ({COLUMNS})"
-                f" SELECT r.organization_id, b.day, {int(FunnelGrain.DETAIL)}, {int(part)},"
-                f" {sourced[table]}, {keys}, {measures}"
-                f" FROM b JOIN {table} r ON r.organization_id = %s"
-                f" AND r.{moment} >= b.lo AND r.{moment} < b.hi{extra}"
-                f" GROUP BY r.organization_id, b.day, {group}",
-                [*params, organization.pk],
-            )
+        for sql in parts_sql(bounds):
+            cursor.execute(sql, [*params, organization.pk])
         for first, last in ranges:
             for grain, keys, group, condition in COARSE:
                 where = f" AND {condition}" if condition else ""
@@ -233,4 +252,4 @@ def _rebuild_chunk(organization: Organization, days: list[dt.date]) -> None:
                 )
 
 
-__all__ = ["days_rebuild", "days_settle", "hours_to_days", "rebuild_all"]
+__all__ = ["day_bounds", "days_rebuild", "days_settle", "hours_to_days", "parts_sql", "rebuild_all"]

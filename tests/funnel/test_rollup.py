@@ -258,3 +258,64 @@ def test_a_new_time_zone_counts_the_days_again(funnel_world: FunnelWorld) -> Non
     assert list(created.order_by("day").values_list("day", "records")) == [
         (dt.date(2026, 3, 31), 2)
     ]
+
+
+# what ANALYZE wrote for leads_lead with 1,050,000 leads of one organization (bench data set)
+PRODUCTION_STATS = {
+    "lead_created": "1050000 1050000 1 1 1",
+    "lead_mql_at": "1050000 1050000 1 1 1 1",
+    "lead_owner_created": "1050000 1050000 525000 1 1",
+    "lead_team_created": "1050000 1050000 1050000 1",
+}
+
+
+def test_each_part_reads_its_table_by_the_moments_index(funnel_world: FunnelWorld) -> None:
+    """Two hundred days at once: SQLite, left to its statistics, built an automatic index on
+    the organization and read all 1,050,000 leads once per day (443 s for two years instead of
+    1.4 s), or read the opportunities outside and scanned the days for each. Each part reads
+    the days outside and its table by the moment's index, inside."""
+    from patron.funnel.rollup import day_bounds, parts_sql
+
+    days = [dt.date(2026, 1, 1) + dt.timedelta(days=n) for n in range(200)]
+    bounds, params = day_bounds(funnel_world.org, days)
+    statements = parts_sql(bounds)
+    expected = [
+        ("leads_lead", "lead_created", "created_at"),
+        ("leads_lead", "lead_mql_at", "mql_at"),
+        ("funnel_opportunity", "opportunity_created", "created_at"),
+        ("funnel_opportunity", "opportunity_closed", "closed_at"),
+    ]
+    if connection.vendor == "postgresql":  # no such clause; its planner sees real sizes
+        assert ["INDEXED BY" in sql for sql in statements] == [False] * 4
+        return
+    # the same tables and indexes in a database of their own, with the statistics of the
+    # bench data set (loaded statistics would stay with the test's connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name IN ('leads_lead', 'funnel_opportunity')"
+            " AND type IN ('table', 'index') AND sql IS NOT NULL"
+        )
+        schema = [row[0] for row in cursor.fetchall()]
+    planner = sqlite3.connect(":memory:")
+    for ddl in schema:
+        planner.execute(ddl)
+    planner.execute("ANALYZE")
+    planner.executemany(
+        "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('leads_lead', ?, ?)",
+        PRODUCTION_STATS.items(),
+    )
+    planner.execute("ANALYZE sqlite_schema")  # load the statistics
+    plans = []
+    for sql in statements:
+        select = f"{bounds}{sql[sql.index(' SELECT ') :]}".replace("%s", "?")
+        rows = planner.execute(f"EXPLAIN QUERY PLAN {select}", [*params, funnel_world.org.pk])
+        plans.append([row[3] for row in rows])
+    planner.close()
+    for plan, (_table, index, moment) in zip(plans, expected, strict=True):
+        by_range = f"INDEX {index} (organization_id=? AND {moment}>? AND {moment}<?)"
+        searches = [
+            "range" if step.endswith(by_range) else step
+            for step in plan
+            if step == "SCAN b" or step.startswith("SEARCH r ")
+        ]
+        assert searches == ["SCAN b", "range"], plan
