@@ -522,7 +522,10 @@ def _after_import(context: ImportContext, *, created: pl.DataFrame, stored_ids: 
         return
     organization = context.organization
     context.steps.run(
-        "MQL rules", lambda: mql_rules_apply(organization=organization, lead_ids=lead_ids)
+        "MQL rules",
+        lambda: mql_rules_apply(
+            organization=organization, lead_ids=stored_ids, created_ids=created_range(created)
+        ),
     )
     if stored_ids:
         context.steps.run(
@@ -530,6 +533,18 @@ def _after_import(context: ImportContext, *, created: pl.DataFrame, stored_ids: 
             lambda: first_touch_refresh(organization=organization, lead_ids=stored_ids),
         )
     context.steps.run("re-score", lambda: _rescore(context, created, stored_ids, lead_ids))
+
+
+def created_range(created: pl.DataFrame) -> range | list[int]:
+    """The ids of the leads an import created: the range ``with_new_ids`` reserved (no list
+    of a million ids to send), or the ids themselves if they are not consecutive."""
+    ids = created["id"]
+    if ids.is_empty():
+        return []
+    first, last = int(ids.min()), int(ids.max())  # type: ignore[arg-type]
+    if last - first + 1 == ids.n_unique():
+        return range(first, last + 1)
+    return ids.to_list()
 
 
 def _rescore(
