@@ -148,7 +148,7 @@ def mql_rules_apply(
     if isinstance(created_ids, range) and created_ids.step == 1:
         stored = stored.filter(~stored.is_between(created_ids.start, created_ids.stop - 1))
     elif created_ids is not None:
-        stored = stored.filter(~stored.is_in(pl.Series(list(created_ids), dtype=pl.Int64)))
+        stored = stored.filter(~stored.is_in(list(created_ids)))
     if not stored.is_empty():
         first_touch_refresh(organization=organization, lead_ids=stored)
     return marked.height
