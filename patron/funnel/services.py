@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 from django.db import transaction
@@ -183,7 +183,7 @@ def _mark_returning(leads: QuerySet[Lead], at: dt.datetime | None) -> pl.DataFra
         if at is None
         else Greatest(F("created_at"), Value(at, output_field=DateTimeField()))
     )
-    query = leads.query.chain(UpdateQuery)
+    query = cast(UpdateQuery, leads.query.chain(UpdateQuery))  # as QuerySet.update() does
     query.add_update_values(
         {"mql_at": moment, "mql_source": MqlSource.RULE.value, "updated_at": timezone.now()}
     )
