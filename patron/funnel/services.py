@@ -29,6 +29,7 @@ from patron.core.validation import validate_instance
 from patron.funnel.choices import FunnelRole
 from patron.funnel.models import MarketingRule, Opportunity, OpportunityStage, Play, RoleSpell
 from patron.funnel.permissions import ensure_can_configure
+from patron.funnel.rollup_triggers import hours_mark, update_trigger_paused
 from patron.leads.choices import LeadStatus, MqlSource
 from patron.leads.models import Lead
 from patron.leads.touches import first_touch_refresh
@@ -102,6 +103,7 @@ def mql_rules_apply(
     lead_ids: Sequence[int] | None = None,
     created_ids: Sequence[int] | None = None,
     at: dt.datetime | None = None,
+    table_locked: bool = False,
 ) -> int:
     """Mark the leads that match an active marketing rule as MQL (source "rule"), set-wise.
 
@@ -111,10 +113,14 @@ def mql_rules_apply(
     arrival (``created_at``): a rule qualifies a lead as it comes in. With ``at`` (applying a
     new rule to leads already in Patron) it is ``at``, or the arrival when later. Leads
     already MQL, disqualified or merged are left alone. Returns how many were marked.
+    ``table_locked``: the caller holds the lead table exclusively (an import loading it with
+    its indexes dropped), so the roll-up's trigger can be paused on PostgreSQL too.
 
     One UPDATE of the matching leads returns what the audit rows need (ids travel as an id
-    range or one JSON parameter, never one parameter each); the audit rows go in one bulk
-    write and the first touch of the marked stored leads in one statement.
+    range or one JSON parameter, never one parameter each); the funnel roll-up's hours are
+    marked by its statement trigger (PostgreSQL) or in one statement per moment instead of
+    the row trigger (SQLite); the audit rows go in one bulk write and the first touch of the
+    marked stored leads in one statement.
     """
     if at is not None and timezone.is_naive(at):
         raise _invalid("at", _("a moment with a time zone is needed"))
@@ -131,7 +137,10 @@ def mql_rules_apply(
         if scope is None:
             return 0
         leads = leads.filter(scope)
-    marked = _mark_returning(leads, at)
+    with update_trigger_paused(Lead._meta.db_table, locked=table_locked) as paused:
+        marked = _mark_returning(leads, at)
+        if paused:  # the roll-up's hours: a marked lead had no MQL moment, keeps its arrival
+            hours_mark(organization.pk, pl.concat([marked["created_at"], marked["mql_at"]]))
     if marked.is_empty():
         return 0
     audit_frame_bulk(
@@ -173,11 +182,11 @@ def _lead_scope(lead_ids: Sequence[int] | None, created_ids: Sequence[int] | Non
 
 def _mark_returning(leads: QuerySet[Lead], at: dt.datetime | None) -> pl.DataFrame:
     """``leads.update(mql_at=…, mql_source="rule")`` in one statement that returns the marked
-    leads' ``id, external_id, created_at`` (UTC text) as a frame.
+    leads' ``id, external_id, created_at, mql_at`` (moments as UTC text) as a frame.
 
     The UPDATE is the one Django compiles for ``leads.update()``, with ``RETURNING`` added
     (SQLite ≥ 3.35); on PostgreSQL it runs inside ``COPY (…) TO STDOUT`` so polars parses the
-    rows. The funnel roll-up's triggers see it like any other update of the leads."""
+    rows."""
     moment = (
         F("created_at")
         if at is None
@@ -188,10 +197,17 @@ def _mark_returning(leads: QuerySet[Lead], at: dt.datetime | None) -> pl.DataFra
         {"mql_at": moment, "mql_source": MqlSource.RULE.value, "updated_at": timezone.now()}
     )
     sql, params = query.get_compiler(leads.db).as_sql()
-    created = quote("created_at")
-    created = f"{created} AT TIME ZONE 'UTC'" if is_postgres() else sqlite_text(created)
-    returning = f" RETURNING {quote('id')}, {quote('external_id')}, {created}"
-    schema = {"id": pl.Int64(), "external_id": pl.String(), "created_at": pl.String()}
+    moments = [
+        f"{quote(name)} AT TIME ZONE 'UTC'" if is_postgres() else sqlite_text(quote(name))
+        for name in ("created_at", "mql_at")
+    ]
+    returning = f" RETURNING {quote('id')}, {quote('external_id')}, {', '.join(moments)}"
+    schema = {
+        "id": pl.Int64(),
+        "external_id": pl.String(),
+        "created_at": pl.String(),
+        "mql_at": pl.String(),
+    }
     return read_frame(sql + returning, schema, params)
 
 

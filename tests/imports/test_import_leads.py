@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.core.management import call_command
-from django.db.models import F
+from django.db.models import F, Sum
 
 from patron.companies.models import Company, Contact
 from patron.core.models import AuditEvent
@@ -445,7 +445,8 @@ def test_marketing_rules_mark_a_big_import_set_wise_and_leave_the_others_alone(
     does not name, keep their values and get no audit row. A marked stored lead gets its first
     hunter touch; the new leads have none to get."""
     from patron.activities.models import Activity
-    from patron.funnel.models import MarketingRule
+    from patron.funnel.models import FunnelDay, FunnelGrain, FunnelPart, MarketingRule
+    from patron.funnel.rollup import days_settle, rebuild_all
 
     MarketingRule.objects.create(organization=organization, name="Fairs", sources=["展会"])
     MarketingRule.objects.create(
@@ -523,3 +524,10 @@ def test_marketing_rules_mark_a_big_import_set_wise_and_leave_the_others_alone(
     assert not events.filter(object_id__in=[lead.pk for lead in untouched]).exists()
     assert Lead.objects.get(pk=open_lead.pk).first_touch_at == called
     assert not Lead.objects.filter(first_touch_at__isnull=False).exclude(pk=open_lead.pk).exists()
+    # the funnel's roll-up saw every mark (its trigger paused or not): settled = rebuilt
+    days_settle(organization)
+    mqls = FunnelDay.objects.filter(grain=FunnelGrain.DETAIL, part=FunnelPart.MQLS)
+    assert mqls.aggregate(total=Sum("records"))["total"] == 1575  # and S-MQL, marked by hand
+    settled = sorted(FunnelDay.objects.values_list("day", "part", "owner_id", "records"))
+    rebuild_all(organization)
+    assert sorted(FunnelDay.objects.values_list("day", "part", "owner_id", "records")) == settled
