@@ -117,10 +117,11 @@ def mql_rules_apply(
     its indexes dropped), so the roll-up's trigger can be paused on PostgreSQL too.
 
     One UPDATE of the matching leads returns what the audit rows need (ids travel as an id
-    range or one JSON parameter, never one parameter each); the funnel roll-up's hours are
-    marked by its statement trigger (PostgreSQL) or in one statement per moment instead of
-    the row trigger (SQLite); the audit rows go in one bulk write and the first touch of the
-    marked stored leads in one statement.
+    range or one JSON parameter, never one parameter each). The funnel roll-up's hours are
+    marked by its statement trigger (PostgreSQL), or — with the trigger paused (SQLite; and
+    PostgreSQL when ``table_locked``) — from the returned moments in one statement. The
+    audit rows go in one bulk write, the first touch of the marked stored leads in one
+    statement.
     """
     if at is not None and timezone.is_naive(at):
         raise _invalid("at", _("a moment with a time zone is needed"))

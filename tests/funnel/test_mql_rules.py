@@ -9,12 +9,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.db.models import Sum
 
 from patron.activities.models import Activity
 from patron.core.models import AuditEvent
-from patron.funnel.models import FunnelDay, FunnelGrain, FunnelPart, MarketingRule
+from patron.funnel.models import (
+    FunnelDay,
+    FunnelDirtyHour,
+    FunnelGrain,
+    FunnelPart,
+    MarketingRule,
+)
 from patron.funnel.rollup import days_settle, rebuild_all
+from patron.funnel.rollup_triggers import update_trigger_paused
 from patron.funnel.services import FEW_IDS, mql_rules_apply
 from patron.leads.models import Lead
 from tests.funnel.test_rollup import rows
@@ -149,3 +157,41 @@ def test_the_whole_organization_without_ids_and_created_leads_by_id_list(
     assert mql_rules_apply(organization=organization) == 480 - 3
     assert Lead.objects.get(pk=ids[1006]).first_touch_at == leads["called"]
     assert AuditEvent.objects.filter(action=AuditEvent.Action.UPDATE).count() == 480
+
+
+def update_triggers() -> list[str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'funnel_dirty_%_update'"
+            )
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_update'"
+            )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def test_the_update_trigger_is_back_after_a_pause_also_when_the_block_fails(
+    organization: Any, leads: dict[str, Any]
+) -> None:
+    both = ["funnel_dirty_lead_update", "funnel_dirty_opportunity_update"]
+    with update_trigger_paused("leads_lead", locked=True) as paused:
+        assert paused is True
+        assert update_triggers() == ["funnel_dirty_opportunity_update"]
+    assert update_triggers() == both
+    with pytest.raises(ZeroDivisionError), update_trigger_paused("leads_lead", locked=True):
+        assert update_triggers() == ["funnel_dirty_opportunity_update"]
+        _ = 1 / 0
+    assert update_triggers() == both
+    # PostgreSQL pauses only a table its caller holds (dropping a trigger locks the table)
+    with update_trigger_paused("leads_lead") as paused:
+        assert paused is (connection.vendor == "sqlite")
+        assert len(update_triggers()) == (1 if paused else 2)
+    # the trigger marks an update's hours again
+    days_settle(organization)
+    Lead.objects.filter(pk=leads["ids"][7]).update(mql_at=AT, mql_source="manual")
+    assert [str(hour) for hour in FunnelDirtyHour.objects.all()] == [
+        f"{organization.pk} 2026-05-01 00:00",  # lead 7 arrived at 00:07 UTC
+        f"{organization.pk} 2026-05-01 12:00",  # AT in UTC
+    ]
