@@ -191,7 +191,8 @@ def test_the_update_trigger_is_back_after_a_pause_also_when_the_block_fails(
     # the trigger marks an update's hours again
     days_settle(organization)
     Lead.objects.filter(pk=leads["ids"][7]).update(mql_at=AT, mql_source="manual")
-    assert [str(hour) for hour in FunnelDirtyHour.objects.all()] == [
+    # (PostgreSQL's statement trigger may write an hour twice: once as old, once as new)
+    assert sorted({str(hour) for hour in FunnelDirtyHour.objects.all()}) == [
         f"{organization.pk} 2026-05-01 00:00",  # lead 7 arrived at 00:07 UTC
         f"{organization.pk} 2026-05-01 12:00",  # AT in UTC
     ]
