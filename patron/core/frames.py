@@ -15,8 +15,22 @@ from typing import Any
 
 import polars as pl
 from django.db import connection
+from django.db.models.expressions import RawSQL
 
 from patron.core.bulk import bulk_insert, is_postgres, quote
+
+
+def values_subquery(values: pl.Series) -> RawSQL:
+    """A subquery that yields ``values``, passed to the database as one JSON parameter that
+    polars writes and the database parses (no Python work per value on either side): for
+    ``__in`` lookups and ``IN (…)`` in raw SQL (``.sql``, ``.params``) over many ids or keys."""
+    payload = values.to_frame("k").select(pl.col("k").implode()).write_ndjson()
+    if is_postgres():
+        cast = "::bigint" if values.dtype.is_integer() else ""
+        return RawSQL(  # noqa: S611 (fixed SQL, one bound parameter)
+            f"SELECT json_array_elements_text((%s::json)->'k'){cast}", [payload]
+        )
+    return RawSQL("SELECT value FROM json_each(json_extract(%s, '$.k'))", [payload])
 
 
 def sqlite_text(column: str) -> str:

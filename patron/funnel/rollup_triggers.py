@@ -1,13 +1,16 @@
 """The SQL of the triggers that mark the funnel roll-up's hours dirty (see
 ``patron.funnel.rollup``): created by migration ``funnel/0005``, and on SQLite dropped and
-created again around a bulk insert (:func:`insert_trigger_paused`), because a row trigger
-costs more than the insert itself there."""
+created again around a bulk insert (:func:`insert_trigger_paused`) or a set-wise update
+(:func:`update_trigger_paused`), because a row trigger costs more than the write itself there."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
+import polars as pl
 from django.db import connection, transaction
 
 DIRTY = "funnel_funneldirtyhour"
@@ -78,6 +81,15 @@ def _pg_hours(rows: str, moments: tuple[str, ...], where: str = "") -> str:
     )
 
 
+def postgresql_update_trigger(table: str) -> str:
+    name = f"funnel_dirty_{SHORT[table]}"
+    return (
+        f"CREATE TRIGGER {name}_update AFTER UPDATE ON {table}"
+        " REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"
+        f" FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
+    )
+
+
 def postgresql_statements() -> list[str]:
     statements = []
     for table, (moments, columns) in TABLES.items():
@@ -101,9 +113,7 @@ def postgresql_statements() -> list[str]:
             + " END IF; RETURN NULL; END $$",
             f"CREATE TRIGGER {name}_insert AFTER INSERT ON {table}"
             f" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
-            f"CREATE TRIGGER {name}_update AFTER UPDATE ON {table}"
-            " REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"
-            f" FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+            postgresql_update_trigger(table),
             f"CREATE TRIGGER {name}_delete AFTER DELETE ON {table}"
             f" REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
         ]
@@ -130,19 +140,75 @@ def mark_existing_hours(vendor: str) -> list[str]:
     return statements
 
 
-def _mark_rows_above(table: str, last_id: int) -> None:
-    """Mark the hours of the rows of ``table`` whose id is above ``last_id``, set-wise."""
+def _mark_rows(table: str, where: str, params: list[Any]) -> None:
+    """Mark the hours of the rows of ``table`` that ``where`` selects, set-wise."""
     moments, _columns = TABLES[table]
     with connection.cursor() as cursor:
         for moment in moments:
             hour = f"substr(r.{moment}, 1, 13) || ':00:00'"
             cursor.execute(
                 f"INSERT INTO {DIRTY} (organization_id, hour) SELECT DISTINCT r.organization_id,"
-                f" {hour} FROM {table} r WHERE r.id > %s AND r.{moment} IS NOT NULL"
+                f" {hour} FROM {table} r WHERE {where} AND r.{moment} IS NOT NULL"
                 f" AND NOT EXISTS (SELECT 1 FROM {DIRTY} d"
                 f" WHERE d.organization_id = r.organization_id AND d.hour = {hour})",
-                [last_id],
+                params,
             )
+
+
+def _mark_rows_above(table: str, last_id: int) -> None:
+    """Mark the hours of the rows of ``table`` whose id is above ``last_id``, set-wise."""
+    _mark_rows(table, "r.id > %s", [last_id])
+
+
+def hours_mark(organization_id: int, moments: pl.Series) -> None:
+    """Mark the UTC hours of ``moments`` dirty, in one statement. ``moments``: UTC text as
+    the database gives it (``YYYY-MM-DD HH:MM:SS…``: SQLite's stored text, PostgreSQL's
+    ``… AT TIME ZONE 'UTC'``); nulls are skipped."""
+    hours = (moments.drop_nulls().str.slice(0, 13) + ":00:00").unique().sort()
+    if hours.is_empty():
+        return
+    if connection.vendor == "postgresql":
+        source = "json_array_elements_text(%s::json) AS v(hour)"
+        hour = "v.hour::timestamp AT TIME ZONE 'UTC'"
+    else:
+        source, hour = "json_each(%s) AS v", "v.value"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {DIRTY} (organization_id, hour) SELECT %s, {hour} FROM {source}"
+            f" WHERE NOT EXISTS (SELECT 1 FROM {DIRTY} d"
+            f" WHERE d.organization_id = %s AND d.hour = {hour})",
+            [organization_id, json.dumps(hours.to_list()), organization_id],
+        )
+
+
+@contextmanager
+def update_trigger_paused(table: str, *, locked: bool = False) -> Iterator[bool]:
+    """A set-wise UPDATE of many rows of ``table`` without the roll-up's update trigger;
+    yields whether it is paused — then the caller marks the hours of the rows it changed
+    (:func:`hours_mark`: the hours they had and the hours they have).
+
+    SQLite: always paused (the row trigger runs a program per row, most of the UPDATE's
+    time). PostgreSQL: its trigger runs once per statement, but captures every changed row
+    twice (old and new) first; paused only when the caller holds ``table`` exclusively
+    already (``locked``: an import loading it with its indexes dropped), as dropping a
+    trigger locks the table until commit. The trigger is back before the block's
+    transaction ends, whatever happens (DDL is transactional on both databases)."""
+    postgres = connection.vendor == "postgresql"
+    if table not in TABLES or (postgres and not locked):
+        yield False
+        return
+    name = f"funnel_dirty_{SHORT[table]}_update"
+    drop = f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if postgres else "")
+    create = postgresql_update_trigger(table) if postgres else sqlite_trigger(table, "update")
+    with transaction.atomic():  # a crash cannot leave the trigger dropped
+        with connection.cursor() as cursor:
+            cursor.execute(drop)
+        try:
+            yield True
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute(drop)
+                cursor.execute(create)
 
 
 @contextmanager

@@ -6,30 +6,35 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
+import polars as pl
 from django.db import transaction
-from django.db.models import DateTimeField, F, Q, Value
+from django.db.models import DateTimeField, F, Q, QuerySet, Value
 from django.db.models.functions import Greatest
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from patron.accounts.models import User
 from patron.companies.choices import Industry
 from patron.companies.selectors import region_descendant_ids
-from patron.core.audit import audit_bulk, audit_record
+from patron.core.audit import audit_bulk, audit_frame_bulk, audit_record
+from patron.core.bulk import is_postgres, quote
 from patron.core.errors import ValidationFailed
+from patron.core.frames import read_frame, sqlite_text, values_subquery
 from patron.core.models import AuditEvent, Organization
 from patron.core.records import record_create, record_update
 from patron.core.validation import validate_instance
 from patron.funnel.choices import FunnelRole
 from patron.funnel.models import MarketingRule, Opportunity, OpportunityStage, Play, RoleSpell
 from patron.funnel.permissions import ensure_can_configure
+from patron.funnel.rollup_triggers import hours_mark, update_trigger_paused
 from patron.leads.choices import LeadStatus, MqlSource
 from patron.leads.models import Lead
 from patron.leads.touches import first_touch_refresh
 
-ID_CHUNK = 5_000
+FEW_IDS = 1_000  # past this many lead ids, one JSON parameter instead of one per id
 # (number, name, win probability %) of the stages an organization starts with
 DEFAULT_STAGES = (
     (1, "Qualify", 10),
@@ -96,65 +101,138 @@ def mql_rules_apply(
     *,
     organization: Organization,
     lead_ids: Sequence[int] | None = None,
+    created_ids: Sequence[int] | None = None,
     at: dt.datetime | None = None,
+    table_locked: bool = False,
 ) -> int:
     """Mark the leads that match an active marketing rule as MQL (source "rule"), set-wise.
 
-    ``lead_ids``: only these leads (``None``: every lead not yet an MQL). The MQL moment is
-    the lead's arrival (``created_at``): a rule qualifies a lead as it comes in. With ``at``
-    (applying a new rule to leads already in Patron) it is ``at``, or the arrival when later.
-    Leads already MQL, disqualified or merged are left alone. Returns how many were marked.
+    ``lead_ids``: only these leads; ``created_ids``: leads created in this transaction (an
+    import's new rows, best as a ``range``): no activity can name them yet, so they need no
+    first-touch refresh. Neither: every lead not yet an MQL. The MQL moment is the lead's
+    arrival (``created_at``): a rule qualifies a lead as it comes in. With ``at`` (applying a
+    new rule to leads already in Patron) it is ``at``, or the arrival when later. Leads
+    already MQL, disqualified or merged are left alone. Returns how many were marked.
+    ``table_locked``: the caller holds the lead table exclusively (an import loading it with
+    its indexes dropped), so the roll-up's trigger can be paused on PostgreSQL too.
+
+    One UPDATE of the matching leads returns what the audit rows need (ids travel as an id
+    range or one JSON parameter, never one parameter each). The funnel roll-up's hours are
+    marked by its statement trigger (PostgreSQL), or — with the trigger paused (SQLite; and
+    PostgreSQL when ``table_locked``) — from the returned moments in one statement. The
+    audit rows go in one bulk write, the first touch of the marked stored leads in one
+    statement.
     """
     if at is not None and timezone.is_naive(at):
         raise _invalid("at", _("a moment with a time zone is needed"))
     condition = marketing_rules_condition(organization)
     if condition is None:
         return 0
-    base = Lead.objects.filter(organization=organization, mql_at__isnull=True).exclude(
-        status__in=[LeadStatus.DISQUALIFIED, LeadStatus.MERGED]
+    leads = (
+        Lead.objects.filter(organization=organization, mql_at__isnull=True)
+        .exclude(status__in=[LeadStatus.DISQUALIFIED, LeadStatus.MERGED])
+        .filter(condition)
     )
+    if lead_ids is not None or created_ids is not None:
+        scope = _lead_scope(lead_ids, created_ids)
+        if scope is None:
+            return 0
+        leads = leads.filter(scope)
+    with update_trigger_paused(Lead._meta.db_table, locked=table_locked) as paused:
+        marked = _mark_returning(leads, at)
+        if paused:  # the roll-up's hours: a marked lead had no MQL moment, keeps its arrival
+            hours_mark(organization.pk, pl.concat([marked["created_at"], marked["mql_at"]]))
+    if marked.is_empty():
+        return 0
+    audit_frame_bulk(
+        organization_id=organization.pk,
+        model=Lead,
+        action=AuditEvent.Action.UPDATE,
+        frame=marked.select(
+            pl.col("id").alias("object_id"),
+            pl.col("external_id").alias("object_repr"),
+            _mql_changes(at).alias("changes"),
+        ),
+    )
+    stored = marked["id"]
+    if isinstance(created_ids, range) and created_ids.step == 1:
+        stored = stored.filter(~stored.is_between(created_ids.start, created_ids.stop - 1))
+    elif created_ids is not None:
+        stored = stored.filter(~stored.is_in(list(created_ids)))
+    if not stored.is_empty():
+        first_touch_refresh(organization=organization, lead_ids=stored)
+    return marked.height
+
+
+def _lead_scope(lead_ids: Sequence[int] | None, created_ids: Sequence[int] | None) -> Q | None:
+    """``pk`` in either sequence: a range as an id range, few ids one by one, many as one
+    JSON parameter. None when both are empty."""
+    scope: Q | None = None
+    for ids in (lead_ids, created_ids):
+        if ids is None or len(ids) == 0:
+            continue
+        if isinstance(ids, range) and ids.step == 1:
+            part = Q(pk__gte=ids.start, pk__lt=ids.stop)
+        elif len(ids) <= FEW_IDS:
+            part = Q(pk__in=list(ids))
+        else:
+            part = Q(pk__in=values_subquery(pl.Series(ids, dtype=pl.Int64)))
+        scope = part if scope is None else scope | part
+    return scope
+
+
+def _mark_returning(leads: QuerySet[Lead], at: dt.datetime | None) -> pl.DataFrame:
+    """``leads.update(mql_at=…, mql_source="rule")`` in one statement that returns the marked
+    leads' ``id, external_id, created_at, mql_at`` (moments as UTC text) as a frame.
+
+    The UPDATE is the one Django compiles for ``leads.update()``, with ``RETURNING`` added
+    (SQLite ≥ 3.35); on PostgreSQL it runs inside ``COPY (…) TO STDOUT`` so polars parses the
+    rows."""
     moment = (
         F("created_at")
         if at is None
         else Greatest(F("created_at"), Value(at, output_field=DateTimeField()))
     )
-    chunks: list[Sequence[int] | None] = [None]
-    if lead_ids is not None:
-        ids = sorted(set(lead_ids))
-        chunks = [ids[start : start + ID_CHUNK] for start in range(0, len(ids), ID_CHUNK)]
-    marked = 0
-    now = timezone.now()
-    for chunk in chunks:
-        queryset = base if chunk is None else base.filter(pk__in=chunk)
-        matches = list(
-            queryset.filter(condition).values_list("id", "external_id", "created_at").order_by()
+    query = cast(UpdateQuery, leads.query.chain(UpdateQuery))  # as QuerySet.update() does
+    query.add_update_values(
+        {"mql_at": moment, "mql_source": MqlSource.RULE.value, "updated_at": timezone.now()}
+    )
+    sql, params = query.get_compiler(leads.db).as_sql()
+    moments = [
+        f"{quote(name)} AT TIME ZONE 'UTC'" if is_postgres() else sqlite_text(quote(name))
+        for name in ("created_at", "mql_at")
+    ]
+    returning = f" RETURNING {quote('id')}, {quote('external_id')}, {', '.join(moments)}"
+    schema = {
+        "id": pl.Int64(),
+        "external_id": pl.String(),
+        "created_at": pl.String(),
+        "mql_at": pl.String(),
+    }
+    return read_frame(sql + returning, schema, params)
+
+
+def _mql_changes(at: dt.datetime | None) -> pl.Expr:
+    """The audit ``changes`` JSON of a mark, as ``json.dumps`` writes it: the moment is the
+    ``isoformat()`` of ``created_at`` in UTC, or of ``at`` as given when ``at`` is later."""
+    created = pl.col("created_at").str.to_datetime(
+        "%Y-%m-%d %H:%M:%S%.f", time_unit="us", time_zone="UTC"
+    )
+    moment = (
+        pl.when(created.dt.microsecond() == 0)
+        .then(created.dt.strftime("%Y-%m-%dT%H:%M:%S+00:00"))
+        .otherwise(created.dt.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00"))
+    )
+    if at is not None:
+        at_us = (at - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
+        moment = (
+            pl.when(created.dt.epoch("us") >= at_us).then(moment).otherwise(pl.lit(at.isoformat()))
         )
-        if not matches:
-            continue
-        for start in range(0, len(matches), ID_CHUNK):
-            batch = [row[0] for row in matches[start : start + ID_CHUNK]]
-            Lead.objects.filter(pk__in=batch, mql_at__isnull=True).update(
-                mql_at=moment, mql_source=MqlSource.RULE, updated_at=now
-            )
-        audit_bulk(
-            organization_id=organization.pk,
-            model=Lead,
-            action=AuditEvent.Action.UPDATE,
-            entries=(
-                (
-                    lead_id,
-                    external_id,
-                    {
-                        "mql_at": [None, (created if at is None else max(created, at)).isoformat()],
-                        "mql_source": [None, MqlSource.RULE.value],
-                    },
-                )
-                for lead_id, external_id, created in matches
-            ),
-        )
-        marked += len(matches)
-        first_touch_refresh(organization=organization, lead_ids=[row[0] for row in matches])
-    return marked
+    return pl.format(
+        '{{"mql_at": [null, "{}"], "mql_source": [null, "{}"]}}',
+        moment,
+        pl.lit(MqlSource.RULE.value),
+    )
 
 
 def _rule_values(values: dict[str, Any]) -> dict[str, Any]:

@@ -233,6 +233,10 @@ def classify(
     as ``"changed"``.
     """
     compared = [*fields, *hidden]
+    # one chunk: polars 2.1 panics ("i < self.len()" in a string view) building the change
+    # JSON of stored rows filtered out of a frame of several chunks (a file's new rows in one
+    # chunk, its stored rows in the next)
+    new = new.rechunk()
     renamed = old.select(key, "id", *[pl.col(name).alias(f"{name}__old") for name in compared])
     joined = new.join(renamed, on=key, how="left")
     differs = [~pl.col(name).eq_missing(pl.col(f"{name}__old")) for name in fields]

@@ -12,18 +12,21 @@ every write that can move it calls that — logging an activity on a lead, marki
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
+import polars as pl
 from django.db import connection
 from django.db.models import OuterRef, Subquery
 
 from patron.accounts.models import Role, UserRole
 from patron.activities.models import Activity, ActivityKind
 from patron.core.bulk import quote
+from patron.core.frames import values_subquery
 from patron.core.models import Organization
 
 HUNTER_ROLES = (Role.SDR.value, Role.BDM.value)  # SPEC §0: "BDM / SDR (hunter)"
 TOUCH_KINDS = (ActivityKind.CALL.value, ActivityKind.EMAIL.value, ActivityKind.MEETING.value)
-ID_CHUNK = 5_000
+FEW_IDS = 1_000  # past this many ids, one JSON parameter instead of one per id
 
 
 def hunter_ids() -> Subquery:
@@ -62,35 +65,44 @@ def _update_sql(where: str) -> str:
     )
 
 
+def _id_list(ids: Iterable[int] | pl.Series) -> tuple[str, list[Any]]:
+    """``ids`` for ``IN (…)``: bound one by one when few, else one JSON parameter."""
+    values = (ids if isinstance(ids, pl.Series) else pl.Series(list(ids))).cast(pl.Int64)
+    values = values.unique()
+    if values.len() <= FEW_IDS:
+        return ", ".join(["%s"] * values.len()), values.to_list()
+    subquery = values_subquery(values)
+    return subquery.sql, list(subquery.params)
+
+
 def first_touch_refresh(
     *,
     organization: Organization,
-    lead_ids: Iterable[int] | None = None,
+    lead_ids: Iterable[int] | pl.Series | None = None,
     user_ids: Iterable[int] | None = None,
 ) -> None:
     """Set ``first_touch_at`` from the activities: of ``lead_ids``, of the leads that the
-    people ``user_ids`` touched (their role changed), or (neither) of every lead."""
+    people ``user_ids`` touched (their role changed), or (neither) of every lead. One
+    statement each, however many ids (many go as one JSON parameter)."""
     with connection.cursor() as cursor:
         if lead_ids is None and user_ids is None:
             cursor.execute(_update_sql(""), [organization.pk])
             return
         activity = quote("activities_activity")
-        chunked = [
+        scopes = [
             (
                 user_ids,
-                f" AND l.id IN (SELECT lead_id FROM {activity} WHERE user_id IN ({{marks}})"
+                f" AND l.id IN (SELECT lead_id FROM {activity} WHERE user_id IN ({{ids}})"
                 " AND lead_id IS NOT NULL)",
             ),
-            (lead_ids, " AND l.id IN ({marks})"),
+            (lead_ids, " AND l.id IN ({ids})"),
         ]
-        for ids, where in chunked:
+        for ids, where in scopes:
             if ids is None:
                 continue
-            values = sorted(set(ids))
-            for start in range(0, len(values), ID_CHUNK):
-                chunk = values[start : start + ID_CHUNK]
-                marks = ", ".join(["%s"] * len(chunk))
-                cursor.execute(_update_sql(where.format(marks=marks)), [organization.pk, *chunk])
+            sql, params = _id_list(ids)
+            if params:
+                cursor.execute(_update_sql(where.format(ids=sql)), [organization.pk, *params])
 
 
 __all__ = ["HUNTER_ROLES", "TOUCH_KINDS", "first_touch", "first_touch_refresh", "hunter_ids"]

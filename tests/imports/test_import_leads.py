@@ -8,6 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.core.management import call_command
+from django.db.models import F, Sum
 
 from patron.companies.models import Company, Contact
 from patron.core.models import AuditEvent
@@ -433,3 +434,100 @@ def test_imported_leads_are_scored_on_their_owners_lists(
     assert list(LeadScore.objects.values_list("lead__external_id", "seller_id")) == [
         ("L1", seller.pk)
     ]
+
+
+def test_marketing_rules_mark_a_big_import_set_wise_and_leave_the_others_alone(
+    run, write_csv, organization, seller
+):
+    """3,000 new leads (an id range) and stored leads named by the file (their ids): exactly
+    the matching ones become MQL at their arrival, each with one audit row as the service has
+    always written it; leads already MQL, disqualified or merged, and stored leads the file
+    does not name, keep their values and get no audit row. A marked stored lead gets its first
+    hunter touch; the new leads have none to get."""
+    from patron.activities.models import Activity
+    from patron.funnel.models import FunnelDay, FunnelGrain, FunnelPart, MarketingRule
+    from patron.funnel.rollup import days_settle, rebuild_all
+
+    MarketingRule.objects.create(organization=organization, name="Fairs", sources=["展会"])
+    MarketingRule.objects.create(
+        organization=organization, name="CIOs", title_keywords=["CIO"], require_email=True
+    )
+    arrived = dt.datetime(2026, 2, 1, 8, tzinfo=dt.UTC)
+
+    def stored_lead(key: str, **values) -> Lead:  # type: ignore[no-untyped-def]
+        return Lead.objects.create(
+            organization=organization,
+            external_id=key,
+            company_name=f"Stored {key}",
+            source="展会",
+            created_at=arrived,
+            **values,
+        )
+
+    already = stored_lead("S-MQL", mql_at=arrived, mql_source=MqlSource.MANUAL)
+    disqualified = stored_lead("S-DQ", status="disqualified")
+    merged = stored_lead("S-MERGED", status="merged", merged_into=already)
+    not_named = stored_lead("S-OTHER")
+    open_lead = stored_lead("S-OPEN")
+    called = dt.datetime(2026, 2, 3, 9, 15, tzinfo=dt.UTC)
+    Activity.objects.create(
+        organization=organization, kind="call", user=seller, lead=open_lead, occurred_at=called
+    )
+    untouched = [already, disqualified, merged, not_named]
+    before = list(
+        Lead.objects.filter(pk__in=[lead.pk for lead in untouched])
+        .order_by("id")
+        .values_list("id", "mql_at", "mql_source", "status", "first_touch_at")
+    )
+
+    sources = ["展会", "web", "trade fair"]
+    titles = ["CIO", "Buyer", "IT经理"]
+    rows, expected = [], {"S-OPEN"}
+    for n in range(3000):
+        source, title = sources[n % 3], titles[(n // 3) % 3]
+        email = "" if n % 7 == 0 else f"p{n}@example.cn"
+        created = "" if n % 5 == 0 else f"2026-03-{1 + n % 28:02d} {n % 24:02d}:{n % 60:02d}"
+        rows.append(f"N{n:04d},Company {n},Person {n},{title},{email},,,,{source},,{created}")
+        if source == "展会" or (title == "CIO" and email):
+            expected.add(f"N{n:04d}")
+    # the stored leads are named by changed rows (a new title), so the import updates them
+    for key in ("S-MQL", "S-DQ", "S-MERGED", "S-OPEN"):
+        rows.append(f"{key},Stored {key},,Changed,,,,,展会,,")
+    result = run("leads", write_csv("leads.csv", leads_csv(*rows)))
+    assert counts(result) == (3000, 4, 0, 0, 0)
+
+    marked = Lead.objects.filter(mql_source=MqlSource.RULE)
+    assert len(expected) == 1574  # S-OPEN, 1,000 new from the fairs, 573 CIOs with an email
+    assert set(marked.values_list("external_id", flat=True)) == expected
+    assert marked.exclude(mql_at=F("created_at")).count() == 0  # at their arrival
+    events = AuditEvent.objects.filter(action=AuditEvent.Action.UPDATE, content_type__model="lead")
+    assert {
+        event.object_id: (event.object_repr, event.changes, event.organization_id)
+        for event in events
+    } == {
+        lead.pk: (
+            lead.external_id,
+            {"mql_at": [None, lead.created_at.isoformat()], "mql_source": [None, "rule"]},
+            organization.pk,
+        )
+        for lead in marked
+    }
+    assert events.count() == 1574
+    assert (
+        list(
+            Lead.objects.filter(pk__in=[lead.pk for lead in untouched])
+            .order_by("id")
+            .values_list("id", "mql_at", "mql_source", "status", "first_touch_at")
+        )
+        == before
+    )
+    assert not events.filter(object_id__in=[lead.pk for lead in untouched]).exists()
+    assert Lead.objects.get(pk=open_lead.pk).first_touch_at == called
+    assert not Lead.objects.filter(first_touch_at__isnull=False).exclude(pk=open_lead.pk).exists()
+    # the funnel's roll-up saw every mark (its trigger paused or not): settled = rebuilt
+    days_settle(organization)
+    mqls = FunnelDay.objects.filter(grain=FunnelGrain.DETAIL, part=FunnelPart.MQLS)
+    assert mqls.aggregate(total=Sum("records"))["total"] == 1575  # and S-MQL, marked by hand
+    settled = sorted(FunnelDay.objects.values_list("day", "part", "owner_id", "records"))
+    rebuild_all(organization)
+    assert sorted(FunnelDay.objects.values_list("day", "part", "owner_id", "records")) == settled

@@ -106,3 +106,54 @@ def test_refresh_of_the_whole_organization_matches_the_definition(organization, 
     got = [stored(lead) for lead in leads]
     assert got == [at(2, 9), None, at(4, 9), None, at(6, 9), None]
     assert got == [defined(lead) for lead in leads]
+
+
+def test_refresh_of_many_leads_by_id_in_one_statement(organization, people):
+    """More ids than ``FEW_IDS`` go as one JSON parameter: every lead named is refreshed, a
+    lead not named keeps its stale value."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from patron.activities.models import Activity
+    from patron.leads.touches import FEW_IDS
+
+    count = FEW_IDS + 200
+    Lead.objects.bulk_create(
+        Lead(
+            organization=organization,
+            external_id=f"T{index:04d}",
+            owner=people["sdr"],
+            created_at=at(1, 8),
+            mql_at=at(1, 9) if index % 2 == 0 else None,
+            mql_source="manual" if index % 2 == 0 else "",
+        )
+        for index in range(count + 1)
+    )
+    ids = dict(Lead.objects.values_list("external_id", "id"))
+    hunters = [people["sdr"], people["bdm"], people["ae"]]  # the AE's calls do not count
+    Activity.objects.bulk_create(
+        Activity(
+            organization=organization,
+            kind="call",
+            user=hunters[index % 3],
+            lead_id=ids[f"T{index:04d}"],
+            occurred_at=at(1 + index % 4, 10),
+        )
+        for index in range(count + 1)
+    )
+    named = [ids[f"T{index:04d}"] for index in range(count)]
+    with CaptureQueriesContext(connection) as queries:
+        first_touch_refresh(organization=organization, lead_ids=named)
+    assert len(queries) == 1
+    got = dict(Lead.objects.filter(pk__in=named).values_list("id", "first_touch_at"))
+    expected = {
+        ids[f"T{index:04d}"]: at(1 + index % 4, 10) if index % 2 == 0 and index % 3 != 2 else None
+        for index in range(count)
+    }
+    assert got == expected
+    assert sum(value is not None for value in got.values()) == 400
+    assert got == dict(
+        Lead.objects.filter(pk__in=named).annotate(touch=first_touch()).values_list("id", "touch")
+    )
+    last = Lead.objects.get(external_id=f"T{count:04d}")  # MQL, touched, not named
+    assert (last.mql_at, last.first_touch_at) == (at(1, 9), None)

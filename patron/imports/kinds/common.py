@@ -12,7 +12,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from patron.core.audit import Actor
-from patron.core.bulk import is_postgres
+from patron.core.frames import values_subquery
 from patron.core.models import AuditEvent, Organization
 from patron.imports import writers
 from patron.imports.progress import Progress, Stopwatch
@@ -82,13 +82,7 @@ def stored(
 def key_set(keys: pl.Series) -> RawSQL:
     """A subquery that yields ``keys``, passed to the database as a single JSON parameter that
     polars writes and the database parses (no Python work per key on either side)."""
-    payload = keys.to_frame("k").select(pl.col("k").implode()).write_ndjson()
-    if is_postgres():
-        cast = "::bigint" if keys.dtype.is_integer() else ""
-        return RawSQL(  # noqa: S611 (fixed SQL, one bound parameter)
-            f"SELECT json_array_elements_text((%s::json)->'k'){cast}", [payload]
-        )
-    return RawSQL("SELECT value FROM json_each(json_extract(%s, '$.k'))", [payload])
+    return values_subquery(keys)
 
 
 def text_for_db(frame: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:

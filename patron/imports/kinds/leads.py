@@ -402,6 +402,8 @@ def write_leads(
                 "insert",
                 lambda: writers.insert_frame(Lead, frame, context.progress, constants=constants),
             )
+            # before the indexes are built: the UPDATE of the new leads maintains none of them
+            steps.run("MQL rules", lambda: mark_new_leads(context, created, bulk=Lead in bulk))
         with steps.timed("update"):
             writers.update_frame(Lead, updated.select("id", *fields, *key_columns))
             context.progress.advance(updated.height)
@@ -417,6 +419,21 @@ def write_leads(
     stored_ids = sorted({*updated["id"].to_list(), *newly_mql["id"].to_list()})
     _after_import(context, created=created.select("id", "owner_id"), stored_ids=stored_ids)
     return []
+
+
+def mark_new_leads(context: ImportContext, created: pl.DataFrame, *, bulk: bool) -> int:
+    """The marketing rules on the leads just created, named by their id range. In a bulk
+    load the lead table is held exclusively (its indexes are dropped), so the rules' UPDATE
+    may pause the roll-up's trigger on PostgreSQL too."""
+    from patron.funnel.services import mql_rules_apply
+
+    if created.height == 0:
+        return 0
+    return mql_rules_apply(
+        organization=context.organization,
+        created_ids=created_range(created),
+        table_locked=bulk,
+    )
 
 
 def write_mql_marks(context: ImportContext, leads: pl.DataFrame) -> None:
@@ -510,10 +527,11 @@ def _after_import(context: ImportContext, *, created: pl.DataFrame, stored_ids: 
     """What follows an import of leads, for the leads it created (``created``: their ids and
     owners) or changed (``stored_ids``), each step timed in ``context.steps``.
 
-    The single call site for the consequences of an import, all set-wise: MQL marking by the
-    marketing rules, the first hunter touch of leads that arrived as MQLs, and the leads'
-    scores on their owners' prospect lists. A lead created just now has a new id: no activity
-    names it yet (so it has no first touch) and no prospect list holds it.
+    The consequences of an import, all set-wise: MQL marking by the marketing rules of the
+    stored leads it changed (the new ones were marked right after their insert, see
+    :func:`mark_new_leads`), the first hunter touch of leads that arrived as MQLs, and the
+    leads' scores on their owners' prospect lists. A lead created just now has a new id: no
+    activity names it yet (so it has no first touch) and no prospect list holds it.
     """
     from patron.funnel.services import mql_rules_apply
 
@@ -521,15 +539,27 @@ def _after_import(context: ImportContext, *, created: pl.DataFrame, stored_ids: 
     if not lead_ids:
         return
     organization = context.organization
-    context.steps.run(
-        "MQL rules", lambda: mql_rules_apply(organization=organization, lead_ids=lead_ids)
-    )
     if stored_ids:
+        context.steps.run(
+            "MQL rules", lambda: mql_rules_apply(organization=organization, lead_ids=stored_ids)
+        )
         context.steps.run(
             "first touch",
             lambda: first_touch_refresh(organization=organization, lead_ids=stored_ids),
         )
     context.steps.run("re-score", lambda: _rescore(context, created, stored_ids, lead_ids))
+
+
+def created_range(created: pl.DataFrame) -> range | list[int]:
+    """The ids of the leads an import created: the range ``with_new_ids`` reserved (no list
+    of a million ids to send), or the ids themselves if they are not consecutive."""
+    ids = created["id"]
+    if ids.is_empty():
+        return []
+    first, last = int(ids.min()), int(ids.max())  # type: ignore[arg-type]
+    if last - first + 1 == ids.n_unique():
+        return range(first, last + 1)
+    return ids.to_list()
 
 
 def _rescore(
