@@ -143,4 +143,8 @@ class ApiToken(OrgScopedModel):
 
     @staticmethod
     def generate() -> str:
-        return "ptn_" + secrets.token_urlsafe(32)
+        """A new raw token. Its body (and so its prefix) never starts with "-", which
+        ``patron token revoke PREFIX`` would read as an option (1 token in 64 did)."""
+        while (body := secrets.token_urlsafe(32)).startswith("-"):
+            pass
+        return "ptn_" + body

@@ -114,6 +114,12 @@ def test_token_command_create_list_revoke(bdm_a: Any) -> None:
         call_command("token", "revoke", token.prefix)
 
 
+def test_no_token_prefix_reads_as_a_command_line_option() -> None:
+    prefixes = [ApiToken.generate()[4:12] for _ in range(2000)]  # ~31 would start with "-"
+    assert [prefix for prefix in prefixes if prefix.startswith("-")] == []
+    assert {len(prefix) for prefix in prefixes} == {8}
+
+
 def test_token_command_unknown_user(db: None) -> None:
     with pytest.raises(CommandError, match="no such user: ghost"):
         call_command("token", "create", "ghost")
