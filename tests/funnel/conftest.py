@@ -267,3 +267,21 @@ def funnel_world(
     organization: Any, user_factory: Callable[..., Any], team_factory: Any
 ) -> FunnelWorld:
     return FunnelWorld(organization, user_factory, team_factory)
+
+
+def dirty_triggers(event: str) -> list[str]:
+    """The names of the roll-up's triggers on ``event`` ("insert", "update", "delete") that
+    exist now (a bulk write may pause one)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgname LIKE %s", [f"funnel_dirty_%_{event}"]
+            )
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+                [f"funnel_dirty_%_{event}"],
+            )
+        return sorted(row[0] for row in cursor.fetchall())

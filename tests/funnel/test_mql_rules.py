@@ -25,6 +25,7 @@ from patron.funnel.rollup import days_settle, rebuild_all
 from patron.funnel.rollup_triggers import update_trigger_paused
 from patron.funnel.services import FEW_IDS, mql_rules_apply
 from patron.leads.models import Lead
+from tests.funnel.conftest import dirty_triggers
 from tests.funnel.test_rollup import rows
 
 pytestmark = pytest.mark.django_db
@@ -159,35 +160,22 @@ def test_the_whole_organization_without_ids_and_created_leads_by_id_list(
     assert AuditEvent.objects.filter(action=AuditEvent.Action.UPDATE).count() == 480
 
 
-def update_triggers() -> list[str]:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'funnel_dirty_%_update'"
-            )
-        else:
-            cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_update'"
-            )
-        return sorted(row[0] for row in cursor.fetchall())
-
-
 def test_the_update_trigger_is_back_after_a_pause_also_when_the_block_fails(
     organization: Any, leads: dict[str, Any]
 ) -> None:
     both = ["funnel_dirty_lead_update", "funnel_dirty_opportunity_update"]
     with update_trigger_paused("leads_lead", locked=True) as paused:
         assert paused is True
-        assert update_triggers() == ["funnel_dirty_opportunity_update"]
-    assert update_triggers() == both
+        assert dirty_triggers("update") == ["funnel_dirty_opportunity_update"]
+    assert dirty_triggers("update") == both
     with pytest.raises(ZeroDivisionError), update_trigger_paused("leads_lead", locked=True):
-        assert update_triggers() == ["funnel_dirty_opportunity_update"]
+        assert dirty_triggers("update") == ["funnel_dirty_opportunity_update"]
         _ = 1 / 0
-    assert update_triggers() == both
+    assert dirty_triggers("update") == both
     # PostgreSQL pauses only a table its caller holds (dropping a trigger locks the table)
     with update_trigger_paused("leads_lead") as paused:
         assert paused is (connection.vendor == "sqlite")
-        assert len(update_triggers()) == (1 if paused else 2)
+        assert len(dirty_triggers("update")) == (1 if paused else 2)
     # the trigger marks an update's hours again
     days_settle(organization)
     Lead.objects.filter(pk=leads["ids"][7]).update(mql_at=AT, mql_source="manual")

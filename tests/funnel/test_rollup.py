@@ -18,7 +18,7 @@ from patron.funnel.metrics import FunnelQuery
 from patron.funnel.models import FunnelDay, FunnelDirtyHour, FunnelGrain, Opportunity
 from patron.funnel.rollup import days_settle, hours_to_days, rebuild_all
 from patron.leads.models import Lead
-from tests.funnel.conftest import Q2, FunnelWorld, at
+from tests.funnel.conftest import Q2, FunnelWorld, at, dirty_triggers
 from tests.funnel.test_metrics import ORGANIZATION
 
 pytestmark = pytest.mark.django_db
@@ -195,19 +195,6 @@ def _bulk_leads(world: FunnelWorld, ids: list[str]) -> None:
     insert_rows("leads_lead", columns, [(*values, external_id) for external_id in ids])
 
 
-def insert_triggers() -> list[str]:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'funnel_dirty_%_insert'"
-            )
-        else:
-            cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_insert'"
-            )
-        return sorted(row[0] for row in cursor.fetchall())
-
-
 def test_a_bulk_insert_marks_its_hours_and_keeps_the_trigger(funnel_world: FunnelWorld) -> None:
     """On SQLite a bulk insert runs without the row trigger and marks the new rows' hours in
     one statement; the trigger is back afterwards, also when the insert fails."""
@@ -215,14 +202,14 @@ def test_a_bulk_insert_marks_its_hours_and_keeps_the_trigger(funnel_world: Funne
     days_settle(funnel_world.org)
     with transaction.atomic():
         _bulk_leads(funnel_world, ["BULK-1", "BULK-2"])
-    assert insert_triggers() == triggers
+    assert dirty_triggers("insert") == triggers
     assert FunnelDirtyHour.objects.count() == 1  # 12:00 on May 1 in Shanghai: 04:00 UTC
     assert quarter(funnel_world)["leads"] == 8
     # the raw driver's error: bulk inserts write through the DB-API connection
     duplicate = (IntegrityError, sqlite3.IntegrityError, psycopg.errors.UniqueViolation)
     with pytest.raises(duplicate), transaction.atomic():
         _bulk_leads(funnel_world, ["BULK-3", "BULK-1"])  # BULK-1 is already there
-    assert insert_triggers() == triggers
+    assert dirty_triggers("insert") == triggers
     assert quarter(funnel_world)["leads"] == 8
     Lead.objects.create(
         organization=funnel_world.org,
