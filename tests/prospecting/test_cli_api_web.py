@@ -119,7 +119,9 @@ def test_cli_table_json_and_csv(world, seller):
         "starred",
         "breakdown",
     ]
-    assert "+2 industry Manufacturing, +1 title CIO, +1 territory 江苏, +2 trigger Merger" in table
+    assert (
+        "+2 industry Manufacturing, +1 title CIO, +1 territory Jiangsu, +2 trigger Merger" in table
+    )
 
     rows = json.loads(run_score("--seller", "seller", "--format", "json", "--limit", "1"))
     assert [(row["rank"], row["contact"], row["score"]) for row in rows] == [(1, "Wang", 6)]

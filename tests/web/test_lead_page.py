@@ -122,7 +122,7 @@ def test_the_lead_page_shows_fields_score_triggers_involvement_activities_and_hi
     assert terms(html) == [
         "+2 industry Manufacturing",
         "+2 title IT manager",
-        "+1 territory 江苏",
+        "+1 territory Jiangsu",
         f"+2 trigger Merger {MERGER_ON.isoformat()}",
     ]
     # the trigger of its company, and the form to record one on the lead
@@ -335,7 +335,7 @@ def test_a_seller_works_the_lead_page_in_chromium(lead, seller, browser_page_for
         [
             "+2 industry Manufacturing",
             "+2 title IT manager",
-            "+1 territory 江苏",
+            "+1 territory Jiangsu",
             f"+2 trigger Merger {MERGER_ON.isoformat()}",
         ]
     )
