@@ -33,6 +33,19 @@ def values_subquery(values: pl.Series) -> RawSQL:
     return RawSQL("SELECT value FROM json_each(json_extract(%s, '$.k'))", [payload])
 
 
+FEW_VALUES = 1_000  # past this many values, one JSON parameter instead of one parameter each
+
+
+def in_values(values: pl.Series | Sequence[Any]) -> list[Any] | RawSQL:
+    """The distinct ``values`` for an ``__in`` lookup: themselves when few, else
+    :func:`values_subquery` (one JSON parameter however many there are)."""
+    series = values if isinstance(values, pl.Series) else pl.Series(list(values))
+    series = series.drop_nulls().unique().sort()
+    if series.len() <= FEW_VALUES:
+        return series.to_list()
+    return values_subquery(series)
+
+
 def sqlite_text(column: str) -> str:
     """A column read as plain text on SQLite (no date converter); unchanged on PostgreSQL."""
     return column if is_postgres() else f"({column} || '')"

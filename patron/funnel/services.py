@@ -22,7 +22,7 @@ from patron.companies.selectors import region_descendant_ids
 from patron.core.audit import audit_bulk, audit_frame_bulk, audit_record
 from patron.core.bulk import is_postgres, quote
 from patron.core.errors import ValidationFailed
-from patron.core.frames import read_frame, sqlite_text, values_subquery
+from patron.core.frames import in_values, read_frame, sqlite_text
 from patron.core.models import AuditEvent, Organization
 from patron.core.records import record_create, record_update
 from patron.core.validation import validate_instance
@@ -34,7 +34,6 @@ from patron.leads.choices import LeadStatus, MqlSource
 from patron.leads.models import Lead
 from patron.leads.touches import first_touch_refresh
 
-FEW_IDS = 1_000  # past this many lead ids, one JSON parameter instead of one per id
 # (number, name, win probability %) of the stages an organization starts with
 DEFAULT_STAGES = (
     (1, "Qualify", 10),
@@ -173,10 +172,8 @@ def _lead_scope(lead_ids: Sequence[int] | None, created_ids: Sequence[int] | Non
             continue
         if isinstance(ids, range) and ids.step == 1:
             part = Q(pk__gte=ids.start, pk__lt=ids.stop)
-        elif len(ids) <= FEW_IDS:
-            part = Q(pk__in=list(ids))
         else:
-            part = Q(pk__in=values_subquery(pl.Series(ids, dtype=pl.Int64)))
+            part = Q(pk__in=in_values(pl.Series(ids, dtype=pl.Int64)))
         scope = part if scope is None else scope | part
     return scope
 

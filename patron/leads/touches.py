@@ -21,12 +21,11 @@ from django.db.models import OuterRef, Subquery
 from patron.accounts.models import Role, UserRole
 from patron.activities.models import Activity, ActivityKind
 from patron.core.bulk import quote
-from patron.core.frames import values_subquery
+from patron.core.frames import in_values
 from patron.core.models import Organization
 
 HUNTER_ROLES = (Role.SDR.value, Role.BDM.value)  # SPEC §0: "BDM / SDR (hunter)"
 TOUCH_KINDS = (ActivityKind.CALL.value, ActivityKind.EMAIL.value, ActivityKind.MEETING.value)
-FEW_IDS = 1_000  # past this many ids, one JSON parameter instead of one per id
 
 
 def hunter_ids() -> Subquery:
@@ -67,12 +66,10 @@ def _update_sql(where: str) -> str:
 
 def _id_list(ids: Iterable[int] | pl.Series) -> tuple[str, list[Any]]:
     """``ids`` for ``IN (…)``: bound one by one when few, else one JSON parameter."""
-    values = (ids if isinstance(ids, pl.Series) else pl.Series(list(ids))).cast(pl.Int64)
-    values = values.unique()
-    if values.len() <= FEW_IDS:
-        return ", ".join(["%s"] * values.len()), values.to_list()
-    subquery = values_subquery(values)
-    return subquery.sql, list(subquery.params)
+    values = in_values((ids if isinstance(ids, pl.Series) else pl.Series(list(ids))).cast(pl.Int64))
+    if isinstance(values, list):
+        return ", ".join(["%s"] * len(values)), values
+    return values.sql, list(values.params)
 
 
 def first_touch_refresh(

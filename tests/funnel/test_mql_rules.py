@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from patron.activities.models import Activity
+from patron.core.frames import FEW_VALUES
 from patron.core.models import AuditEvent
 from patron.funnel.models import (
     FunnelDay,
@@ -23,7 +24,7 @@ from patron.funnel.models import (
 )
 from patron.funnel.rollup import days_settle, rebuild_all
 from patron.funnel.rollup_triggers import update_trigger_paused
-from patron.funnel.services import FEW_IDS, mql_rules_apply
+from patron.funnel.services import mql_rules_apply
 from patron.leads.models import Lead
 from tests.funnel.conftest import dirty_triggers
 from tests.funnel.test_rollup import rows
@@ -87,7 +88,7 @@ def test_thousands_of_leads_marked_in_one_pass_with_their_audit_rows(
     organization: Any, leads: dict[str, Any]
 ) -> None:
     ids = leads["ids"]
-    assert len(ids) > FEW_IDS  # the ids go as one JSON parameter
+    assert len(ids) > FEW_VALUES  # the ids go as one JSON parameter
     matching = [n for n in range(LEADS) if n % 2 == 0 and n % 10 in (6, 8)]
     left_alone = [ids[n] for n in range(LEADS) if n not in set(matching)]
     before = state(left_alone)

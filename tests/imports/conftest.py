@@ -20,11 +20,11 @@ def file_size_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPa
     rebuilt and foreign keys validated once after the load), so both paths give the same
     results."""
     if request.param == "big-file":
+        from patron.core import frames
         from patron.imports import validation, writers
-        from patron.imports.kinds import common
 
         monkeypatch.setattr(validation, "DISTINCT_THRESHOLD", 0)
-        monkeypatch.setattr(common, "KEY_CHUNK", 1)
+        monkeypatch.setattr(frames, "FEW_VALUES", 1)
         monkeypatch.setattr(writers, "BULK_ROWS", 1)
     return str(request.param)
 

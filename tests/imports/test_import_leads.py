@@ -415,7 +415,9 @@ def test_imported_leads_are_scored_on_their_owners_lists(
     if mode != "by lead":  # a big list: the owners' lists are re-scored whole
         monkeypatch.setattr(leads_kind, "RESCORE_BY_LEAD", 0)
     if mode == "by seller, ids as one parameter":  # many stored leads: one JSON parameter
-        monkeypatch.setattr(leads_kind, "KEY_CHUNK", 0)
+        from patron.core import frames
+
+        monkeypatch.setattr(frames, "FEW_VALUES", 0)
     profile_save(seller=seller, targets={"industry": [("manufacturing", 2)]})
     other = user_factory("bdm9", roles=["bdm"])
     first = leads_csv(

@@ -109,15 +109,15 @@ def test_refresh_of_the_whole_organization_matches_the_definition(organization, 
 
 
 def test_refresh_of_many_leads_by_id_in_one_statement(organization, people):
-    """More ids than ``FEW_IDS`` go as one JSON parameter: every lead named is refreshed, a
+    """More ids than ``FEW_VALUES`` go as one JSON parameter: every lead named is refreshed, a
     lead not named keeps its stale value."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from patron.activities.models import Activity
-    from patron.leads.touches import FEW_IDS
+    from patron.core.frames import FEW_VALUES
 
-    count = FEW_IDS + 200
+    count = FEW_VALUES + 200
     Lead.objects.bulk_create(
         Lead(
             organization=organization,

@@ -8,18 +8,15 @@ from typing import Any
 
 import polars as pl
 from django.db import models
-from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from patron.core.audit import Actor
-from patron.core.frames import values_subquery
+from patron.core.frames import in_values
 from patron.core.models import AuditEvent, Organization
 from patron.imports import writers
 from patron.imports.progress import Progress, Stopwatch
 from patron.imports.readers import ROW
 from patron.imports.validation import BAD, rejected_rows
-
-KEY_CHUNK = 5_000  # keys per IN (…) query when loading stored rows
 
 
 @dataclass(frozen=True)
@@ -74,15 +71,7 @@ def stored(
     unique_keys = keys.drop_nulls().unique().sort()
     if unique_keys.len() == 0:
         return pl.DataFrame(schema=dict(schema))
-    if unique_keys.len() <= KEY_CHUNK:
-        return writers.fetch(queryset.filter(**{f"{key}__in": unique_keys.to_list()}), schema)
-    return writers.fetch(queryset.filter(**{f"{key}__in": key_set(unique_keys)}), schema)
-
-
-def key_set(keys: pl.Series) -> RawSQL:
-    """A subquery that yields ``keys``, passed to the database as a single JSON parameter that
-    polars writes and the database parses (no Python work per key on either side)."""
-    return values_subquery(keys)
+    return writers.fetch(queryset.filter(**{f"{key}__in": in_values(unique_keys)}), schema)
 
 
 def text_for_db(frame: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:

@@ -13,16 +13,16 @@ from dataclasses import replace
 
 import polars as pl
 from django.db.models import Case, F, Q, Value, When
-from django.db.models.expressions import RawSQL
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from patron.companies.choices import Industry
 from patron.companies.models import Company, Contact
 from patron.core.bulk import is_postgres, quote
+from patron.core.frames import in_values
 from patron.core.models import AuditEvent
 from patron.imports import parsing, writers
-from patron.imports.kinds.common import KEY_CHUNK, ImportContext, Plan, key_set, stored
+from patron.imports.kinds.common import ImportContext, Plan, stored
 from patron.imports.kinds.companies import region_lookup, user_lookup, user_parser
 from patron.imports.readers import ROW
 from patron.imports.validation import BAD, Checks, duplicate_error, ensure_columns, rejected_rows
@@ -574,7 +574,7 @@ def _rescore(
     # a big list: re-score its owners' whole lists set-wise instead of naming every lead
     owners = set(created["owner_id"].drop_nulls().unique().to_list())
     if stored_ids:
-        changed = Lead.objects.filter(pk__in=id_set(stored_ids))
+        changed = Lead.objects.filter(pk__in=in_values(stored_ids))
         owners.update(
             changed.filter(owner__isnull=False)
             .order_by()
@@ -582,14 +582,7 @@ def _rescore(
             .distinct()
         )
         # a lead that changed hands leaves its former owner's list first
-        LeadScore.objects.filter(lead_id__in=id_set(stored_ids)).filter(
+        LeadScore.objects.filter(lead_id__in=in_values(stored_ids)).filter(
             Q(lead__owner__isnull=True) | ~Q(seller_id=F("lead__owner_id"))
         ).delete()
     leads_rescore(organization=context.organization, seller_ids=sorted(owners))
-
-
-def id_set(ids: list[int]) -> list[int] | RawSQL:
-    """Ids for ``__in``: a list when few, else one JSON parameter (see ``key_set``)."""
-    if len(ids) <= KEY_CHUNK:
-        return ids
-    return key_set(pl.Series(ids, dtype=pl.Int64))
