@@ -75,6 +75,7 @@ def deferred_indexes(
     table: str,
     *,
     include_unique: bool = False,
+    include_primary_key: bool = False,
     on_rebuild: AbstractContextManager[None] | None = None,
 ) -> Iterator[None]:
     """Drop the table's plain secondary indexes and build them again afterwards.
@@ -83,8 +84,10 @@ def deferred_indexes(
     row during a bulk insert. Indexes that back constraints (unique, primary key) stay,
     unless ``include_unique`` (for derived tables rebuilt whole): then unique constraints are
     dropped too and added back at the end, which checks them over the whole table — a
-    duplicate still fails the transaction. ``on_rebuild`` is entered around the rebuild (a
-    timer).
+    duplicate still fails the transaction. ``include_primary_key`` does the same with the
+    primary key on PostgreSQL, where inserting a million rows into its index costs more than
+    building it once (1.5 s of 5.5 s measured); SQLite's integer primary key is the table's
+    own B-tree and stays. ``on_rebuild`` is entered around the rebuild (a timer).
     """
     constraints: list[tuple[str, str]] = []
     with connection.cursor() as cursor:
@@ -96,11 +99,17 @@ def deferred_indexes(
                 [table],
             )
             indexes = cursor.fetchall()
-            if include_unique:
+            kinds = [
+                kind
+                for kind, included in (("p", include_primary_key), ("u", include_unique))
+                if included
+            ]
+            if kinds:
+                # the primary key first: it is added back first too
                 cursor.execute(
                     "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-                    " WHERE conrelid = %s::regclass AND contype = 'u'",
-                    [table],
+                    " WHERE conrelid = %s::regclass AND contype::text = ANY(%s) ORDER BY contype",
+                    [table, kinds],
                 )
                 constraints = cursor.fetchall()
         else:
