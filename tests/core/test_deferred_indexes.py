@@ -55,9 +55,7 @@ def test_the_primary_key_is_dropped_during_the_load_and_added_back(organization,
     assert list(LeadScore.objects.order_by("lead_id").values_list("lead_id", flat=True)) == [1, 2]
 
 
-def test_a_duplicate_key_written_during_the_load_fails_it_and_nothing_is_kept(
-    organization, seller
-):
+def test_a_duplicate_key_written_during_the_load_fails_it_and_nothing_is_kept(organization, seller):
     before = _indexes()
     with (
         pytest.raises(IntegrityError),
