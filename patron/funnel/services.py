@@ -103,6 +103,7 @@ def mql_rules_apply(
     created_ids: Sequence[int] | None = None,
     at: dt.datetime | None = None,
     table_locked: bool = False,
+    refresh_touches: bool = True,
 ) -> int:
     """Mark the leads that match an active marketing rule as MQL (source "rule"), set-wise.
 
@@ -114,6 +115,8 @@ def mql_rules_apply(
     already MQL, disqualified or merged are left alone. Returns how many were marked.
     ``table_locked``: the caller holds the lead table exclusively (an import loading it with
     its indexes dropped), so the roll-up's trigger can be paused on PostgreSQL too.
+    ``refresh_touches=False``: the caller refreshes the first touch of these leads itself (an
+    import, for every stored lead it changed), so it is not done twice.
 
     One UPDATE of the matching leads returns what the audit rows need (ids travel as an id
     range or one JSON parameter, never one parameter each). The funnel roll-up's hours are
@@ -158,7 +161,7 @@ def mql_rules_apply(
         stored = stored.filter(~stored.is_between(created_ids.start, created_ids.stop - 1))
     elif created_ids is not None:
         stored = stored.filter(~stored.is_in(list(created_ids)))
-    if not stored.is_empty():
+    if refresh_touches and not stored.is_empty():
         first_touch_refresh(organization=organization, lead_ids=stored)
     return marked.height
 

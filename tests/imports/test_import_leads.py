@@ -439,7 +439,7 @@ def test_imported_leads_are_scored_on_their_owners_lists(
 
 
 def test_marketing_rules_mark_a_big_import_set_wise_and_leave_the_others_alone(
-    run, write_csv, organization, seller
+    run, write_csv, organization, seller, monkeypatch
 ):
     """3,000 new leads (an id range) and stored leads named by the file (their ids): exactly
     the matching ones become MQL at their arrival, each with one audit row as the service has
@@ -495,8 +495,27 @@ def test_marketing_rules_mark_a_big_import_set_wise_and_leave_the_others_alone(
     # the stored leads are named by changed rows (a new title), so the import updates them
     for key in ("S-MQL", "S-DQ", "S-MERGED", "S-OPEN"):
         rows.append(f"{key},Stored {key},,Changed,,,,,展会,,")
+    # each first-touch refresh, wherever it runs, still does its work
+    from patron.funnel import services as funnel_services
+    from patron.imports.kinds import leads as lead_import
+
+    refreshed: list[list[int]] = []
+
+    def counted(module):  # type: ignore[no-untyped-def]
+        refresh = module.first_touch_refresh
+
+        def run_refresh(**kwargs):  # type: ignore[no-untyped-def]
+            refreshed.append(sorted(kwargs["lead_ids"]))
+            return refresh(**kwargs)
+
+        monkeypatch.setattr(module, "first_touch_refresh", run_refresh)
+
+    counted(funnel_services)
+    counted(lead_import)
     result = run("leads", write_csv("leads.csv", leads_csv(*rows)))
     assert counts(result) == (3000, 4, 0, 0, 0)
+    # once, for the stored leads the file changed (the marked one among them)
+    assert refreshed == [sorted([already.pk, disqualified.pk, merged.pk, open_lead.pk])]
 
     marked = Lead.objects.filter(mql_source=MqlSource.RULE)
     assert len(expected) == 1574  # S-OPEN, 1,000 new from the fairs, 573 CIOs with an email

@@ -541,8 +541,12 @@ def _after_import(context: ImportContext, *, created: pl.DataFrame, stored_ids: 
     organization = context.organization
     if stored_ids:
         context.steps.run(
-            "MQL rules", lambda: mql_rules_apply(organization=organization, lead_ids=stored_ids)
+            "MQL rules",
+            lambda: mql_rules_apply(
+                organization=organization, lead_ids=stored_ids, refresh_touches=False
+            ),
         )
+        # every stored lead it changed, those the rules just marked included
         context.steps.run(
             "first touch",
             lambda: first_touch_refresh(organization=organization, lead_ids=stored_ids),
