@@ -129,9 +129,10 @@ def lead_scores(user: User, *, lead_id: int) -> QuerySet[LeadScore]:
     )
 
 
-def lead_involvement(user: User, *, lead_id: int) -> bool:
-    """Whether ``user`` marked themselves personally involved with the lead (+2 on their list)."""
-    return LeadInvolvement.objects.filter(seller_id=user.pk, lead_id=lead_id).exists()
+def lead_involvement(seller_id: int, *, lead_id: int) -> bool:
+    """Whether the seller marked themselves personally involved with the lead (+2 when it is
+    on their list); the caller has checked the lead is visible."""
+    return LeadInvolvement.objects.filter(seller_id=seller_id, lead_id=lead_id).exists()
 
 
 def synonym_list(user: User) -> QuerySet[TitleSynonym]:
@@ -169,11 +170,23 @@ def trigger_event_list(
 def lead_trigger_events(
     user: User, *, lead_id: int, company_id: int | None
 ) -> QuerySet[TriggerEvent]:
-    """The trigger events of one lead and of its company ``user`` may see, newest first."""
-    own = Q(lead_id=lead_id)
+    """The trigger events of one lead ``user`` may see and of its company, newest first. The
+    company's events count in the lead's score, so whoever sees the lead sees them, even when
+    the company itself belongs to another team."""
+    from patron.leads.models import Lead
+
+    lead = Lead.objects.filter(organization_id=user.organization_id, pk=lead_id).filter(
+        lead_scope(user)
+    )
+    own = Q(lead_id__in=lead.values("pk"))
     if company_id is not None:
-        own |= Q(company_id=company_id)
-    return trigger_event_list(user).filter(own)
+        own |= Q(company_id__in=lead.filter(company_id=company_id).values("company_id"))
+    return (
+        TriggerEvent.objects.filter(organization_id=user.organization_id)
+        .filter(own)
+        .select_related("company", "lead", "created_by")
+        .order_by("-occurred_on", "-id")
+    )
 
 
 def trigger_event_get(user: User, event_id: int) -> TriggerEvent:

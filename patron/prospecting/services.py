@@ -451,10 +451,15 @@ def trigger_event_delete(*, event: TriggerEvent) -> None:
 
 @transaction.atomic
 def involvement_set(*, seller: User, lead: Any, involved: bool) -> bool:
-    """Mark (or unmark) ``seller`` as personally involved with ``lead``; True if it changed."""
+    """Mark (or unmark) ``seller`` as personally involved with ``lead``; True if it changed.
+    The +2 counts on the list the lead is on, its owner's (SPEC §5): only the owner can mark
+    it. Anyone can take back a mark of their own (say, after the lead changed hands)."""
     existing = LeadInvolvement.objects.filter(seller=seller, lead=lead).first()
     if involved == (existing is not None):
         return False
+    if involved and lead.owner_id != seller.pk:
+        reason = _("only the lead's owner can mark personal involvement: it counts on their list")
+        raise ValidationFailed(f"lead: {reason}", {"lead": reason})
     if involved:
         LeadInvolvement.objects.create(
             organization_id=lead.organization_id, seller=seller, lead=lead

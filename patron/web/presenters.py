@@ -367,14 +367,20 @@ def source_label(source: str) -> str:
     return str(labels.get(source, source))
 
 
-def audit_target(event: AuditEvent, company_id: int | None) -> str:
+def audit_target(event: AuditEvent, subject: models.Model | None) -> str:
+    """What an event changed, unless it is the page's own record (``subject``): "Contact 王伟"
+    on a company's page, nothing for the company itself."""
     model = event.content_type.model_class() if event.content_type else None
-    if model is None or (model._meta.model_name == "company" and event.object_id == company_id):
+    if model is None:
+        return ""
+    if subject is not None and model is type(subject) and event.object_id == subject.pk:
         return ""
     return f"{capfirst(model._meta.verbose_name)} {event.object_repr}"
 
 
-def audit_lines(events: Sequence[AuditEvent], company_id: int | None = None) -> list[AuditLine]:
+def audit_lines(
+    events: Sequence[AuditEvent], subject: models.Model | None = None
+) -> list[AuditLine]:
     names = _referenced_names(events)
     lines = []
     for event in events:
@@ -394,7 +400,7 @@ def audit_lines(events: Sequence[AuditEvent], company_id: int | None = None) -> 
                 source=source_label(event.source),
                 action=event.get_action_display(),
                 changes=changes,
-                target=audit_target(event, company_id),
+                target=audit_target(event, subject),
             )
         )
     return lines
@@ -431,10 +437,11 @@ def provenance_lines(creations: Sequence[ImportCreation]) -> list[AuditLine]:
 def history_lines(
     events: Sequence[AuditEvent],
     creations: Sequence[ImportCreation],
-    company_id: int | None = None,
+    subject: models.Model | None = None,
 ) -> list[AuditLine]:
-    """The audit trail and the import provenance in one list, newest first."""
-    lines = audit_lines(events, company_id) + provenance_lines(creations)
+    """The audit trail and the import provenance in one list, newest first; the events of
+    ``subject`` (the page's own record) name no target."""
+    lines = audit_lines(events, subject) + provenance_lines(creations)
     return sorted(lines, key=lambda line: line.at, reverse=True)
 
 

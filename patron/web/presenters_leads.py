@@ -43,9 +43,11 @@ def lead_page(user: User, lead: Lead) -> dict[str, Any]:
         "region_text": region_path(lead.region),
         "scores": score_rows(list(lead_scores(user, lead_id=lead.pk))),
         "triggers": list(triggers[:TRIGGERS_SHOWN]),
-        "involved": lead_involvement(user, lead_id=lead.pk),
+        # the +2 counts on the owner's list: the owner marks it, everyone else reads it
+        "involvement_mine": lead.owner_id == user.pk,
+        "involved": lead.owner_id is not None and lead_involvement(lead.owner_id, lead_id=lead.pk),
         "activities": lead_activities(lead),
         "duplicates": list(duplicate_list(user).filter(matched_lead=lead)),
         "merged_leads": list(lead.merged_leads.all()[:MERGED_SHOWN]),
-        "audit": history_lines(events, creations),
+        "audit": history_lines(events, creations, lead),
     }

@@ -17,7 +17,13 @@ from django.core.management.base import CommandError
 
 from patron.core.errors import NotFound
 from patron.prospecting import services
-from patron.prospecting.models import IcpProfile, IcpTarget, LeadScore, TriggerEvent
+from patron.prospecting.models import (
+    IcpProfile,
+    IcpTarget,
+    LeadInvolvement,
+    LeadScore,
+    TriggerEvent,
+)
 from patron.prospecting.selectors import ScoreFilter, score_list
 from tests.api.conftest import ApiClient
 
@@ -264,6 +270,26 @@ def test_api_synonyms_and_involvement(world, api):
     )
     assert response.json() == {"lead": lead.pk, "involved": True, "changed": True}
     assert LeadScore.objects.get(lead=lead).score == 7
+
+
+def test_api_refuses_involvement_on_a_lead_of_someone_else(world, api_for, user_factory, seller):
+    manager = user_factory("boss", roles=["manager"], team=seller.team)
+    manager_api = api_for(manager)
+    lead = world["leads"]["it"]
+
+    response = manager_api.client.put(
+        "/api/v1/prospecting/involvement",
+        json.dumps({"lead": lead.pk, "involved": True}),
+        content_type="application/json",
+        headers=manager_api.headers,
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field_errors"] == {
+        "lead": "only the lead's owner can mark personal involvement: it counts on their list"
+    }
+    assert not LeadInvolvement.objects.exists()
+    assert LeadScore.objects.get(lead=lead).score == 5
 
 
 def test_profile_page_saves_and_shows_the_limit_error(world, client_for, seller):

@@ -15,6 +15,7 @@ from patron.prospecting.models import (
     IcpProfile,
     IcpProfileVersion,
     IcpTarget,
+    LeadInvolvement,
     LeadScore,
     TitleSynonym,
     TriggerEvent,
@@ -252,6 +253,31 @@ def test_involvement_adds_two_and_is_audited(base_profile, seller, lead_factory,
         AuditEvent.objects.filter(object_id=lead.pk, changes__has_key="involved_seller").count()
         == 1
     )
+
+
+def test_only_the_owner_marks_involvement_and_anyone_takes_back_their_own(
+    base_profile, seller, user_factory, lead_factory, regions
+):
+    colleague = user_factory("colleague", roles=["bdm"], team=seller.team)
+    lead = lead_factory(owner=seller, industry="retail", title="CIO", region=regions["JS"])
+    services.score_seller(seller=seller)
+    audited = AuditEvent.objects.count()
+
+    with pytest.raises(ValidationFailed) as error:
+        services.involvement_set(seller=colleague, lead=lead, involved=True)
+
+    assert error.value.field_errors == {
+        "lead": "only the lead's owner can mark personal involvement: it counts on their list"
+    }
+    assert not LeadInvolvement.objects.exists()
+    assert AuditEvent.objects.count() == audited
+    assert LeadScore.objects.get(lead=lead).involved_points == 0
+    # a mark left from before the lead changed hands can still be taken back
+    LeadInvolvement.objects.create(
+        organization_id=lead.organization_id, seller=colleague, lead=lead
+    )
+    assert services.involvement_set(seller=colleague, lead=lead, involved=False) is True
+    assert not LeadInvolvement.objects.exists()
 
 
 def test_lead_hooks_score_new_leads_and_follow_owner_changes(

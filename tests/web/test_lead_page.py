@@ -139,7 +139,9 @@ def test_the_lead_page_shows_fields_score_triggers_involvement_activities_and_hi
     assert len(re.findall(r"data-activity=", html)) == 1
     assert "<td>Meeting set</td>" in html
     assert "<td>demo on Friday</td>" in html
-    # the change history: the creation, with the company by name
+    # the change history: the creation, with the company by name; the lead's own events do
+    # not name the lead again
+    assert [(line.action, line.target) for line in response.context["audit"]] == [("created", "")]
     assert '<span class="badge badge-neutral">created</span>' in html
     assert (
         '<span class="audit-field">lead id</span>: <span class="audit-old">—</span> → '
@@ -214,6 +216,31 @@ def test_the_involvement_toggle_returns_to_the_lead_page(lead, seller, client_fo
     assert 'data-involved="false"' in client.get(f"/leads/{lead.pk}/").content.decode()
 
 
+def test_a_manager_reads_the_owners_involvement_and_cannot_mark_their_own(
+    lead, seller, team, user_factory, client_for
+):
+    manager = user_factory("boss", roles=["manager"], team=team, display_name="Wang Manager")
+    services.involvement_set(seller=seller, lead=lead, involved=True)
+    client = client_for(manager)
+
+    html = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert 'data-involved="true"' in html
+    assert "Chen Seller is personally involved with this lead: +2 on their list." in html
+    assert 'id="involvement-toggle"' not in html
+    assert involvement_url(lead) not in html
+
+    response = client.post(involvement_url(lead), {"involved": "1"}, follow=True)
+    assert response.redirect_chain == [(f"/leads/{lead.pk}/", 302)]
+    assert (
+        "Nothing changed: lead: only the lead&#x27;s owner can mark personal involvement: it"
+        " counts on their list"
+    ) in response.content.decode()
+    assert list(LeadInvolvement.objects.values_list("seller_id", "lead_id")) == [
+        (seller.pk, lead.pk)
+    ]
+    assert LeadScore.objects.get(lead=lead).score == 9
+
+
 def test_the_trigger_form_returns_to_the_lead_page(lead, seller, client_for):
     client = client_for(seller)
 
@@ -235,6 +262,41 @@ def test_the_trigger_form_returns_to_the_lead_page(lead, seller, client_for):
     assert "Expansion · new plant" in html
     # an expansion is not a target trigger: the score stays
     assert LeadScore.objects.get(lead=lead).score == 7
+
+
+def test_the_trigger_of_a_company_of_another_team_shows_on_the_lead_it_scores(
+    lead, seller, organization, team_factory, client_for
+):
+    other = Company.objects.create(
+        organization=organization,
+        external_id="C2",
+        name="Globex",
+        industry="manufacturing",
+        team=team_factory("North"),
+    )
+    services.trigger_event_create(
+        organization=organization, company=other, type="merger", occurred_on=TODAY
+    )
+    globex_lead = lead_create(
+        organization=organization,
+        external_id="L3",
+        owner=seller,
+        company=other,
+        company_name="Globex",
+        contact_name="Zhou",
+        title="IT manager",
+        industry="manufacturing",
+        region=Region.objects.get(code="JS-SZ"),
+    )
+    client = client_for(seller)
+    assert client.get(f"/companies/{other.pk}/").status_code == 404
+
+    html = client.get(f"/leads/{globex_lead.pk}/").content.decode()
+
+    assert f"+2 trigger Merger {TODAY.isoformat()}" in terms(html)
+    assert triggers(html) == ["merger"]
+    # the first lead's page still shows only its own company's event
+    assert triggers(client.get(f"/leads/{lead.pk}/").content.decode()) == ["merger"]
 
 
 def test_the_old_address_redirects_permanently(lead, seller, outsider, client_for):

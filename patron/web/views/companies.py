@@ -79,7 +79,7 @@ def company_detail_view(request: HttpRequest, company_id: int) -> HttpResponse:
         "triggers": list(trigger_event_list(user, company_id=company.id)[:TRIGGERS_SHOWN]),
         "trigger_form": TriggerEventForm(),
         "trigger_company": company,
-        "audit": presenters.history_lines(audit_events, import_creations(company), company.id)[
+        "audit": presenters.history_lines(audit_events, import_creations(company), company)[
             :AUDIT_SHOWN
         ],
     }

@@ -226,5 +226,10 @@ def involvement_view(request: HttpRequest, lead_id: int) -> HttpResponse:
         lead = lead_get(user, lead_id)
     except NotFound:
         raise Http404("lead not found") from None
-    services.involvement_set(seller=user, lead=lead, involved=request.POST.get("involved") == "1")
+    try:
+        services.involvement_set(
+            seller=user, lead=lead, involved=request.POST.get("involved") == "1"
+        )
+    except DomainError as failure:
+        messages.error(request, _("Nothing changed: %(reason)s") % {"reason": failure.message})
     return redirect("web:lead-detail", lead_id=lead.pk)
