@@ -111,20 +111,32 @@ def bulk_loads(incoming: dict[type[models.Model], int]) -> set[type[models.Model
 
 @contextmanager
 def indexes_deferred(
-    model: type[models.Model], bulk: set[type[models.Model]], steps: Stopwatch | None = None
+    model: type[models.Model],
+    bulk: set[type[models.Model]],
+    steps: Stopwatch | None = None,
+    *,
+    unique: bool = False,
+    primary_key: bool = False,
 ) -> Iterator[None]:
     """Drop the plain secondary indexes of a bulk-loaded ``model``, rebuild them afterwards
     (timed as the step "indexes" of ``steps``).
 
-    Unique indexes stay (they guard the data). On PostgreSQL an index can only be rebuilt
-    when the table has no pending foreign-key checks, which :func:`foreign_keys_deferred`
-    ensures for the same models.
+    Unique indexes and the primary key stay, unless ``unique`` / ``primary_key`` (a table no
+    other table references): then they are built again at the end too, which checks them over
+    the whole table, so a duplicate still fails the import. On PostgreSQL an index can only be
+    rebuilt when the table has no pending foreign-key checks, which
+    :func:`foreign_keys_deferred` ensures for the same models.
     """
     if model not in bulk:
         yield
         return
     steps = steps or Stopwatch()
-    with deferred_indexes(model._meta.db_table, on_rebuild=steps.timed("indexes")):
+    with deferred_indexes(
+        model._meta.db_table,
+        include_unique=unique,
+        include_primary_key=primary_key,
+        on_rebuild=steps.timed("indexes"),
+    ):
         yield
     steps.run("indexes", lambda: analyze_tables(model._meta.db_table))
 

@@ -128,21 +128,28 @@ def simple_plan(
         db_columns = [name for name in frame.columns if name not in _internal(kind.key)]
         created = frame.filter(pl.col(writers.STATUS) == writers.CREATED)
         updated = frame.filter(pl.col(writers.STATUS) == writers.UPDATED)
-        writers.insert_frame(
-            kind.model,
-            created.select(
-                pl.lit(context.organization.pk).alias("organization_id"),
-                kind.key,
-                *db_columns,
-                *[
-                    pl.lit(value).alias(name)
-                    for name, value in (create_values or {}).items()
-                    if name not in db_columns
-                ],
-            ),
-            context.progress,
-            constants=context.provenance,
-        )
+        # a big first load (100,000 companies, say) builds the indexes and checks the foreign
+        # keys once afterwards instead of row by row
+        bulk = writers.bulk_loads({kind.model: created.height})
+        with (
+            writers.foreign_keys_deferred(bulk, context.steps),
+            writers.indexes_deferred(kind.model, bulk, context.steps),
+        ):
+            writers.insert_frame(
+                kind.model,
+                created.select(
+                    pl.lit(context.organization.pk).alias("organization_id"),
+                    kind.key,
+                    *db_columns,
+                    *[
+                        pl.lit(value).alias(name)
+                        for name, value in (create_values or {}).items()
+                        if name not in db_columns
+                    ],
+                ),
+                context.progress,
+                constants=context.provenance,
+            )
         writers.update_frame(kind.model, updated.select("id", *db_columns))
         context.progress.advance(updated.height)
         writers.audit_frame(

@@ -401,7 +401,13 @@ def write_order_rows(
     delete_where_in(OrderLine._meta.db_table, "order_id", updated["id"].to_list())
     order_ids = pl.concat([created.select("order_id", "id"), updated.select("order_id", "id")])
     # SQLite maintains the lines' one plain index (product_id) as cheaply as it rebuilds it.
-    with writers.indexes_deferred(OrderLine, bulk if is_postgres() else set()):
+    # PostgreSQL builds the lines' keys once too (nothing references a line): a million lines
+    # load ~2 s faster; the rebuilt unique key still refuses a duplicate line number. The
+    # orders keep theirs (the opportunities reference them; rebuilding the unique external
+    # id measured no faster).
+    with writers.indexes_deferred(
+        OrderLine, bulk if is_postgres() else set(), unique=True, primary_key=True
+    ):
         writers.insert_frame(
             OrderLine,
             # in (order, line) order, the unique (order_id, line_no) index is appended to
