@@ -42,6 +42,12 @@ class ApiClient:
             API + path, data, content_type="application/json", headers=self.headers
         )
 
+    def put(self, path: str, body: Any) -> Any:
+        data = body if isinstance(body, str) else json.dumps(body)
+        return self.client.put(
+            API + path, data, content_type="application/json", headers=self.headers
+        )
+
 
 @pytest.fixture
 def api_for(db: None) -> Callable[..., ApiClient]:

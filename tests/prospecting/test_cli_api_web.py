@@ -199,12 +199,7 @@ def test_api_fourth_industry_is_400_naming_the_field_and_changes_nothing(world, 
         "industries": [{"value": v} for v in ("manufacturing", "retail", "software", "finance")]
     }
 
-    response = api.client.put(
-        "/api/v1/prospecting/profile",
-        json.dumps(body),
-        content_type="application/json",
-        headers=api.headers,
-    )
+    response = api.put("/prospecting/profile", body)
 
     assert response.status_code == 400
     assert list(response.json()["field_errors"]) == ["industries"]
@@ -213,11 +208,8 @@ def test_api_fourth_industry_is_400_naming_the_field_and_changes_nothing(world, 
 
 
 def test_api_profile_update_versions_and_rescores(world, api, seller):
-    response = api.client.put(
-        "/api/v1/prospecting/profile",
-        json.dumps({"weights": {"territory": 2}, "note": "more weight on Jiangsu"}),
-        content_type="application/json",
-        headers=api.headers,
+    response = api.put(
+        "/prospecting/profile", {"weights": {"territory": 2}, "note": "more weight on Jiangsu"}
     )
 
     assert response.status_code == 200, response.content
@@ -262,12 +254,7 @@ def test_api_synonyms_and_involvement(world, api):
     assert (clash.status_code, list(clash.json()["field_errors"])) == (422, ["variant"])
 
     lead = world["leads"]["it"]
-    response = api.client.put(
-        "/api/v1/prospecting/involvement",
-        json.dumps({"lead": lead.pk, "involved": True}),
-        content_type="application/json",
-        headers=api.headers,
-    )
+    response = api.put("/prospecting/involvement", {"lead": lead.pk, "involved": True})
     assert response.json() == {"lead": lead.pk, "involved": True, "changed": True}
     assert LeadScore.objects.get(lead=lead).score == 7
 
@@ -277,12 +264,7 @@ def test_api_refuses_involvement_on_a_lead_of_someone_else(world, api_for, user_
     manager_api = api_for(manager)
     lead = world["leads"]["it"]
 
-    response = manager_api.client.put(
-        "/api/v1/prospecting/involvement",
-        json.dumps({"lead": lead.pk, "involved": True}),
-        content_type="application/json",
-        headers=manager_api.headers,
-    )
+    response = manager_api.put("/prospecting/involvement", {"lead": lead.pk, "involved": True})
 
     assert response.status_code == 422
     assert response.json()["field_errors"] == {
