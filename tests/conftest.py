@@ -12,6 +12,7 @@ Browser tests use pytest-django's ``live_server`` and Debian's Chromium (never
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -167,6 +168,41 @@ def client_for(db: None) -> Callable[[Any], Any]:
 
 
 # --- headless Chromium --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_request_at_a_time_on_shared_sqlite() -> Iterator[None]:
+    """With the in-memory SQLite test database the live server's threads all use the test
+    thread's one connection (Django passes it as ``connections_override``). Two requests at
+    once on it — a page and its favicon, say — can break one of them at random (a company
+    page that never rendered in a CI run). The server still reads requests in threads (an
+    idle socket blocks nobody), but runs the application for one at a time. PostgreSQL runs
+    keep Django's threaded server as it is."""
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
+
+    class OneAtATimeServer(ThreadedWSGIServer):
+        def set_app(self, application: Any) -> None:
+            lock = threading.Lock()
+
+            def serial(environ: Any, start_response: Any) -> Any:
+                with lock:
+                    return application(environ, start_response)
+
+            super().set_app(serial)
+
+    def create_server(thread: Any, connections_override: Any = None) -> Any:
+        server_class = OneAtATimeServer if connections_override else ThreadedWSGIServer
+        return server_class(
+            (thread.host, thread.port),
+            QuietWSGIRequestHandler,
+            allow_reuse_address=False,
+            connections_override=connections_override,
+        )
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(LiveServerThread, "_create_server", create_server)
+        yield
 
 
 @pytest.fixture(scope="session")
