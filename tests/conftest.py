@@ -127,6 +127,37 @@ def user_factory(organization: Any) -> Callable[..., Any]:
 
 
 @pytest.fixture
+def regions(db: None) -> dict[str, Any]:
+    """中国 → 江苏 → 苏州 / 南京; 中国 → 上海 → 浦东; 中国 → 广东."""
+    from patron.companies.models import Region
+
+    made: dict[str, Any] = {}
+    for code, name, name_en, parent in [
+        ("CN", "中国", "China", None),
+        ("JS", "江苏", "Jiangsu", "CN"),
+        ("SH", "上海", "Shanghai", "CN"),
+        ("GD", "广东", "Guangdong", "CN"),
+        ("JS-SZ", "苏州", "Suzhou", "JS"),
+        ("JS-NJ", "南京", "Nanjing", "JS"),
+        ("SH-PD", "浦东", "Pudong", "SH"),
+    ]:
+        made[code] = Region.objects.create(
+            code=code,
+            name=name,
+            name_en=name_en,
+            parent=made.get(parent) if parent else None,
+            level=code.count("-") + (0 if parent is None else 1),
+        )
+    return made
+
+
+@pytest.fixture
+def seller(user_factory: Callable[..., Any], team: Any) -> Any:
+    """A BDM of the team, Chen Seller, whose prospect list the tests fill."""
+    return user_factory("seller", roles=["bdm"], team=team, display_name="Chen Seller")
+
+
+@pytest.fixture
 def manager(user_factory: Callable[..., Any], team: Any) -> Any:
     """The team's sales manager."""
     user = user_factory("manager", roles=["manager"], team=team, display_name="Wang Manager")
@@ -179,10 +210,13 @@ def _one_request_at_a_time_on_shared_sqlite() -> Iterator[None]:
     idle socket blocks nobody), but runs the application for one at a time. PostgreSQL runs
     keep Django's threaded server as it is."""
     from django.core.servers.basehttp import ThreadedWSGIServer
-    from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
+    from django.test.testcases import LiveServerThread
 
     class OneAtATimeServer(ThreadedWSGIServer):
         def set_app(self, application: Any) -> None:
+            if not self.connections_override:  # its own connection per thread: as Django has it
+                super().set_app(application)
+                return
             lock = threading.Lock()
 
             def serial(environ: Any, start_response: Any) -> Any:
@@ -191,17 +225,8 @@ def _one_request_at_a_time_on_shared_sqlite() -> Iterator[None]:
 
             super().set_app(serial)
 
-    def create_server(thread: Any, connections_override: Any = None) -> Any:
-        server_class = OneAtATimeServer if connections_override else ThreadedWSGIServer
-        return server_class(
-            (thread.host, thread.port),
-            QuietWSGIRequestHandler,
-            allow_reuse_address=False,
-            connections_override=connections_override,
-        )
-
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(LiveServerThread, "_create_server", create_server)
+        patch.setattr(LiveServerThread, "server_class", OneAtATimeServer)
         yield
 
 

@@ -16,6 +16,7 @@ from patron.companies.choices import (
     Industry,
     Stage,
 )
+from patron.core.language import is_chinese
 from patron.core.models import OrgScopedModel
 from patron.imports.models import CreatedByImport
 
@@ -38,6 +39,12 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def local_name(self) -> str:
+        """The name in the active language: the Chinese name, or the English one where the
+        region has one and another language is active."""
+        return self.name if is_chinese() else (self.name_en or self.name)
 
 
 class Company(CreatedByImport, OrgScopedModel):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from patron.companies.choices import Industry
@@ -63,10 +62,5 @@ def region_names_for(scores: list[Any]) -> dict[str, str]:
     """One query for the names of the territories a page of scores matched, in the active
     language (the English name where a region has one)."""
     codes = {score.territory_target for score in scores if score.territory_target}
-    chinese = (get_language() or "").lower().startswith("zh")
-    return {
-        code: name if chinese or not name_en else name_en
-        for code, name, name_en in Region.objects.filter(code__in=codes).values_list(
-            "code", "name", "name_en"
-        )
-    }
+    regions = Region.objects.filter(code__in=codes).only("code", "name", "name_en")
+    return {region.code: region.local_name for region in regions}

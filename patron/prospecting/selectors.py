@@ -12,7 +12,7 @@ from patron.accounts.selectors import user_sees_everything
 from patron.companies.models import Region
 from patron.companies.selectors import region_descendant_ids
 from patron.core.errors import NotFound
-from patron.leads.selectors import lead_scope, managed_team_ids
+from patron.leads.selectors import lead_queryset, managed_team_ids
 from patron.prospecting.models import (
     RANK_ORDER,
     IcpProfile,
@@ -151,19 +151,19 @@ def trigger_event_list(
 ) -> QuerySet[TriggerEvent]:
     """Trigger events on companies and leads ``user`` may see."""
     from patron.companies.selectors import company_queryset
-    from patron.leads.models import Lead
 
-    visible_leads = Lead.objects.filter(organization_id=user.organization_id).filter(
-        lead_scope(user)
-    )
     queryset = TriggerEvent.objects.filter(organization_id=user.organization_id).filter(
         Q(company_id__in=company_queryset(user).values("pk"))
-        | Q(lead_id__in=visible_leads.values("pk"))
+        | Q(lead_id__in=lead_queryset(user).values("pk"))
     )
     if company_id is not None:
         queryset = queryset.filter(company_id=company_id)
     if lead_id is not None:
         queryset = queryset.filter(lead_id=lead_id)
+    return _newest_first(queryset)
+
+
+def _newest_first(queryset: QuerySet[TriggerEvent]) -> QuerySet[TriggerEvent]:
     return queryset.select_related("company", "lead", "created_by").order_by("-occurred_on", "-id")
 
 
@@ -173,20 +173,11 @@ def lead_trigger_events(
     """The trigger events of one lead ``user`` may see and of its company, newest first. The
     company's events count in the lead's score, so whoever sees the lead sees them, even when
     the company itself belongs to another team."""
-    from patron.leads.models import Lead
-
-    lead = Lead.objects.filter(organization_id=user.organization_id, pk=lead_id).filter(
-        lead_scope(user)
-    )
+    lead = lead_queryset(user).filter(pk=lead_id)
     own = Q(lead_id__in=lead.values("pk"))
     if company_id is not None:
         own |= Q(company_id__in=lead.filter(company_id=company_id).values("company_id"))
-    return (
-        TriggerEvent.objects.filter(organization_id=user.organization_id)
-        .filter(own)
-        .select_related("company", "lead", "created_by")
-        .order_by("-occurred_on", "-id")
-    )
+    return _newest_first(TriggerEvent.objects.filter(own, organization_id=user.organization_id))
 
 
 def trigger_event_get(user: User, event_id: int) -> TriggerEvent:

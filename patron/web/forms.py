@@ -8,7 +8,6 @@ from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from patron.accounts.models import Team, User
@@ -21,16 +20,11 @@ from patron.core.months import month_label, parse_month
 MAX_REGION_LEVEL = 2  # country → province → city
 
 
-def region_label(region: Region, *, english: bool) -> str:
-    return (region.name_en or region.name) if english else region.name
-
-
 def region_choices() -> list[tuple[str, str]]:
     """Regions as indented options (a province is followed by its cities)."""
-    english = not (get_language() or "en").startswith("zh")
     regions = Region.objects.filter(level__lte=MAX_REGION_LEVEL).order_by("code")
     return [
-        (str(region.id), "\u2003" * region.level + region_label(region, english=english))
+        (str(region.id), "\u2003" * region.level + region.local_name)
         for region in regions.only("id", "name", "name_en", "level", "code")
     ]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from patron.accounts.models import User
@@ -14,16 +13,15 @@ from patron.companies.choices import Industry
 from patron.companies.models import Region
 from patron.prospecting.call_list import CallFilter, parse_cursor
 from patron.prospecting.refine_rules import BANDS
-from patron.web.forms import region_label, set_choices, user_choices
+from patron.web.forms import set_choices, user_choices
 
 
 def province_choices() -> list[tuple[str, str]]:
     """The country and its provinces (a province includes its cities): territories are
     provinces, and a short list renders fast on a page loaded hundreds of times a day."""
-    english = not (get_language() or "en").startswith("zh")
     regions = Region.objects.filter(level__lte=1).order_by("level", "code")
     return [
-        (str(region.id), region_label(region, english=english))
+        (str(region.id), region.local_name)
         for region in regions.only("id", "name", "name_en", "level", "code")
     ]
 

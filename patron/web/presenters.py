@@ -16,12 +16,13 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.text import capfirst
-from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from patron.accounts.models import Team, User
 from patron.companies.choices import Stage
 from patron.companies.models import Company, Region
+from patron.core.language import is_chinese
 from patron.core.models import AuditEvent
 from patron.imports.selectors import ImportCreation
 from patron.lifecycle.models import EventKind, HandoffRule
@@ -29,10 +30,6 @@ from patron.lifecycle.models import EventKind, HandoffRule
 STAGE_ORDER = [stage.value for stage in Stage]
 EVENT_ORDER = [kind.value for kind in EventKind]
 EMPTY = "—"
-
-
-def is_chinese() -> bool:
-    return (get_language() or "en").lower().startswith("zh")
 
 
 def chart_locale() -> str:
@@ -446,11 +443,7 @@ def history_lines(
 
 
 def region_name(region: Region | None) -> str:
-    if region is None:
-        return EMPTY
-    if is_chinese():
-        return region.name
-    return region.name_en or region.name
+    return EMPTY if region is None else region.local_name
 
 
 def region_path(region: Region | None) -> str:

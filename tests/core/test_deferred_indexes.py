@@ -36,11 +36,6 @@ def _insert(lead_id: int, organization, user) -> None:
         )
 
 
-@pytest.fixture
-def seller(user_factory):
-    return user_factory("seller", roles=["bdm"])
-
-
 def test_the_primary_key_is_dropped_during_the_load_and_added_back(organization, seller):
     before = _indexes()
     with transaction.atomic(), deferred_indexes(TABLE, include_primary_key=True):

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from patron.activities.models import ActivityKind, CallOutcome
 from patron.activities.services import activity_log
-from patron.companies.models import Company, Region
+from patron.companies.models import Company
 from patron.core.models import AuditEvent
 from patron.leads.services import lead_create, lead_update
 from patron.prospecting import services
@@ -32,36 +32,40 @@ MERGER_ON = TODAY - dt.timedelta(days=10)
 
 
 @pytest.fixture
-def seller(user_factory, team):
-    return user_factory("seller", roles=["bdm"], team=team, display_name="Chen Seller")
-
-
-@pytest.fixture
 def outsider(user_factory, team_factory):
     return user_factory("outsider", roles=["sdr"], team=team_factory("West"))
 
 
-@pytest.fixture
-def lead(organization, seller):
-    """Acme's IT manager in Suzhou on the seller's list: +2 industry, +2 title, +1 territory,
-    +2 for the merger of Acme ten days ago (starred) = 7."""
-    china = Region.objects.create(code="CN", name="中国", name_en="China", level=0)
-    jiangsu = Region.objects.create(
-        code="JS", name="江苏", name_en="Jiangsu", parent=china, level=1
-    )
-    suzhou = Region.objects.create(
-        code="JS-SZ", name="苏州", name_en="Suzhou", parent=jiangsu, level=2
-    )
-    acme = Company.objects.create(
+def merger_lead(organization, seller, *, number, company, contact, team, region, on):
+    """A manufacturing IT manager at ``company`` (of ``team``, merged ``on`` that day) on the
+    seller's list."""
+    merged = Company.objects.create(
         organization=organization,
-        external_id="C1",
-        name="Acme",
+        external_id=f"C{number}",
+        name=company,
         industry="manufacturing",
-        team=seller.team,
+        team=team,
     )
     services.trigger_event_create(
-        organization=organization, company=acme, type="merger", occurred_on=MERGER_ON
+        organization=organization, company=merged, type="merger", occurred_on=on
     )
+    return lead_create(
+        organization=organization,
+        external_id=f"L{number}",
+        owner=seller,
+        company=merged,
+        company_name=company,
+        contact_name=contact,
+        title="IT manager",
+        industry="manufacturing",
+        region=region,
+    )
+
+
+@pytest.fixture
+def lead(organization, seller, regions):
+    """Acme's IT manager in Suzhou on the seller's list: +2 industry, +2 title, +1 territory,
+    +2 for the merger of Acme ten days ago (starred) = 7."""
     services.profile_save(
         seller=seller,
         weights={"industry": 2, "title": 1, "territory": 1, "trigger": 2},
@@ -72,16 +76,15 @@ def lead(organization, seller):
             "trigger": [("merger", None)],
         },
     )
-    return lead_create(
-        organization=organization,
-        external_id="L1",
-        owner=seller,
-        company=acme,
-        company_name="Acme",
-        contact_name="Wang",
-        title="IT manager",
-        industry="manufacturing",
-        region=suzhou,
+    return merger_lead(
+        organization,
+        seller,
+        number=1,
+        company="Acme",
+        contact="Wang",
+        team=seller.team,
+        region=regions["JS-SZ"],
+        on=MERGER_ON,
     )
 
 
@@ -265,29 +268,19 @@ def test_the_trigger_form_returns_to_the_lead_page(lead, seller, client_for):
 
 
 def test_the_trigger_of_a_company_of_another_team_shows_on_the_lead_it_scores(
-    lead, seller, organization, team_factory, client_for
+    lead, seller, organization, regions, team_factory, client_for
 ):
-    other = Company.objects.create(
-        organization=organization,
-        external_id="C2",
-        name="Globex",
-        industry="manufacturing",
+    globex_lead = merger_lead(
+        organization,
+        seller,
+        number=3,
+        company="Globex",
+        contact="Zhou",
         team=team_factory("North"),
+        region=regions["JS-SZ"],
+        on=TODAY,
     )
-    services.trigger_event_create(
-        organization=organization, company=other, type="merger", occurred_on=TODAY
-    )
-    globex_lead = lead_create(
-        organization=organization,
-        external_id="L3",
-        owner=seller,
-        company=other,
-        company_name="Globex",
-        contact_name="Zhou",
-        title="IT manager",
-        industry="manufacturing",
-        region=Region.objects.get(code="JS-SZ"),
-    )
+    other = globex_lead.company
     client = client_for(seller)
     assert client.get(f"/companies/{other.pk}/").status_code == 404
 
