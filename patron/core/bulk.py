@@ -6,6 +6,7 @@ transaction. Both take plain tuples so a caller can feed rows straight from pola
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from itertools import islice
@@ -34,15 +35,34 @@ def wrap_bulk_inserts(tables: Iterable[str], wrapper: InsertWrapper) -> None:
         _INSERT_WRAPPERS[table] = wrapper
 
 
+_wrapped = threading.local()  # the tables whose bulk insert wrapper this thread is inside
+
+
 def bulk_insert(table: str) -> AbstractContextManager[None]:
-    """The context every bulk insert into ``table`` runs in."""
+    """The context every bulk insert into ``table`` runs in. Nested: a caller writing a big
+    frame in chunks enters it once around them all, and the chunks' own entries do nothing."""
     wrapper = _INSERT_WRAPPERS.get(table)
-    return wrapper(table) if wrapper is not None else nullcontext()
+    active: set[str] = _wrapped.__dict__.setdefault("tables", set())
+    if wrapper is None or table in active:
+        return nullcontext()
+    return _wrapped_insert(table, wrapper, active)
+
+
+@contextmanager
+def _wrapped_insert(table: str, wrapper: InsertWrapper, active: set[str]) -> Iterator[None]:
+    active.add(table)
+    try:
+        with wrapper(table):
+            yield
+    finally:
+        active.discard(table)
 
 
 def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Insert rows without returning ids. Returns the number of rows written."""
-    with bulk_insert(table):
+    """Insert rows without returning ids. Returns the number of rows written.
+
+    The driver's errors (the raw connection is used) are raised as Django's."""
+    with bulk_insert(table), connection.wrap_database_errors:
         return _insert_rows(table, columns, rows)
 
 
@@ -87,9 +107,12 @@ def deferred_indexes(
     duplicate still fails the transaction. ``include_primary_key`` does the same with the
     primary key on PostgreSQL, where inserting a million rows into its index costs more than
     building it once (1.5 s of 5.5 s measured); SQLite's integer primary key is the table's
-    own B-tree and stays. ``on_rebuild`` is entered around the rebuild (a timer).
+    own B-tree and stays. The foreign keys that reference a dropped primary key are dropped
+    with it and added back after it, which validates them once. ``on_rebuild``
+    is entered around the rebuild (a timer).
     """
     constraints: list[tuple[str, str]] = []
+    referencing: list[tuple[str, str, str]] = []
     with connection.cursor() as cursor:
         if is_postgres():
             cursor.execute(
@@ -112,6 +135,8 @@ def deferred_indexes(
                     [table, kinds],
                 )
                 constraints = cursor.fetchall()
+            if include_primary_key:
+                referencing = _referencing_keys(cursor, table)
         else:
             unique = "" if include_unique else " AND sql NOT LIKE 'CREATE UNIQUE%%'"
             cursor.execute(
@@ -120,6 +145,12 @@ def deferred_indexes(
                 [table],
             )
             indexes = cursor.fetchall()
+        if referencing:
+            # a table with queued foreign-key checks cannot be altered: fire them first
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for source, name, _ in referencing:
+                cursor.execute(f"ALTER TABLE {quote(source)} DROP CONSTRAINT {quote(name)}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         for name, _ in indexes:
             cursor.execute(f"DROP INDEX {quote(name)}")
         for name, _ in constraints:
@@ -134,10 +165,24 @@ def deferred_indexes(
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for name, definition in constraints:
             cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
+        for source, name, definition in referencing:
+            cursor.execute(f"ALTER TABLE {quote(source)} ADD CONSTRAINT {quote(name)} {definition}")
         for _, definition in indexes:
             cursor.execute(definition)
         if is_postgres() and (indexes or constraints):
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _referencing_keys(cursor: Any, table: str) -> list[tuple[str, str, str]]:
+    """PostgreSQL: (table, name, definition) of every foreign key to ``table``."""
+    cursor.execute(
+        "SELECT t.relname, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c"
+        " JOIN pg_class t ON t.oid = c.conrelid"
+        " WHERE c.contype = 'f' AND c.confrelid = %s::regclass"
+        " ORDER BY t.relname, c.conname",
+        [table],
+    )
+    return list(cursor.fetchall())
 
 
 @contextmanager

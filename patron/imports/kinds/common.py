@@ -137,18 +137,18 @@ def simple_plan(
         ):
             writers.insert_frame(
                 kind.model,
-                created.select(
-                    pl.lit(context.organization.pk).alias("organization_id"),
-                    kind.key,
-                    *db_columns,
-                    *[
-                        pl.lit(value).alias(name)
+                created.select(kind.key, *db_columns),
+                context.progress,
+                constants={
+                    "organization_id": context.organization.pk,
+                    **{
+                        name: value
                         for name, value in (create_values or {}).items()
                         if name not in db_columns
-                    ],
-                ),
-                context.progress,
-                constants=context.provenance,
+                    },
+                    **context.provenance,
+                },
+                bulk=kind.model in bulk,
             )
         writers.update_frame(kind.model, updated.select("id", *db_columns))
         context.progress.advance(updated.height)

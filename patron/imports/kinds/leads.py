@@ -400,7 +400,9 @@ def write_leads(
         with writers.indexes_deferred(Lead, bulk, steps):
             steps.run(
                 "insert",
-                lambda: writers.insert_frame(Lead, frame, context.progress, constants=constants),
+                lambda: writers.insert_frame(
+                    Lead, frame, context.progress, constants=constants, bulk=Lead in bulk
+                ),
             )
             # before the indexes are built: the UPDATE of the new leads maintains none of them
             steps.run("MQL rules", lambda: mark_new_leads(context, created, bulk=Lead in bulk))
