@@ -225,7 +225,12 @@ def test_a_bulk_insert_marks_its_hours_and_keeps_the_trigger(
     assert paused == (["leads_lead"] if bulk_load or connection.vendor == "sqlite" else [])
     assert dirty_triggers("insert") == triggers
     assert FunnelDirtyHour.objects.count() == 1  # 12:00 on May 1 in Shanghai: 04:00 UTC
-    assert quarter(funnel_world)["leads"] == 8
+    if paused:  # the set-wise mark adds an hour once (PostgreSQL's trigger may add it again)
+        with transaction.atomic():
+            _lock_for_bulk_load("leads_lead")
+            _bulk_leads(funnel_world, ["BULK-4"])
+        assert FunnelDirtyHour.objects.count() == 1
+    assert quarter(funnel_world)["leads"] == (9 if paused else 8)
     # bulk inserts write through the DB-API connection; its error is raised as Django's
     with pytest.raises(IntegrityError), transaction.atomic():
         if bulk_load:
@@ -233,7 +238,7 @@ def test_a_bulk_insert_marks_its_hours_and_keeps_the_trigger(
         _bulk_leads(funnel_world, ["BULK-3", "BULK-1"])  # BULK-1 is already there
     assert dirty_triggers("insert") == triggers
     assert FunnelDirtyHour.objects.count() == 0  # the report settled them; nothing new
-    assert quarter(funnel_world)["leads"] == 8
+    assert quarter(funnel_world)["leads"] == (9 if paused else 8)
     Lead.objects.create(
         organization=funnel_world.org,
         external_id="ONE",
@@ -242,7 +247,7 @@ def test_a_bulk_insert_marks_its_hours_and_keeps_the_trigger(
         team=funnel_world.west,
         created_at=at("2026-05-02 12:00"),
     )
-    assert quarter(funnel_world)["leads"] == 9  # the trigger works again
+    assert quarter(funnel_world)["leads"] == (10 if paused else 9)  # the trigger works again
 
 
 def test_a_new_time_zone_counts_the_days_again(funnel_world: FunnelWorld) -> None:
