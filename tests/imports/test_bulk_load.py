@@ -14,6 +14,7 @@ from patron.core.bulk import deferred_foreign_keys
 from patron.core.frames import insert_frame
 from patron.core.models import AuditEvent, Organization
 from patron.funnel.models import Opportunity
+from patron.funnel.services import stages_ensure
 from patron.imports.models import ImportRun
 from patron.imports.services import ImportResult
 from patron.sales.models import Order, OrderLine
@@ -116,3 +117,45 @@ def test_a_big_import_keeps_every_index_and_foreign_key(
     }
     assert set(OrderLine.objects.values_list("organization", flat=True)) == {organization.pk}
     assert AuditEvent.objects.filter(action="import_create").count() == 0
+
+
+def test_a_big_load_of_orders_keeps_an_opportunity_linked_to_an_earlier_order(
+    run: Callable[..., ImportResult],
+    write_csv: Callable[..., Path],
+    catalog: dict[str, Product],
+    organization: Organization,
+    file_size_paths: str,
+) -> None:
+    """A big load builds the orders' primary key again; the opportunities' key to an order is
+    dropped with it and validated again afterwards, and still links the same order."""
+    header = "order_id,company_id,company_name,order_date,status,product_sku,quantity,amount\n"
+    run("orders", write_csv("first.csv", header + "SO-1,C-1,One,2024-01-15,paid,MAIL-10,1,100\n"))
+    first = Order.objects.get(external_id="SO-1")
+    deal = Opportunity.objects.create(
+        organization=organization,
+        external_id="OP-1",
+        name="Mail for One",
+        company=first.company,
+        stage=stages_ensure(organization)[0],
+        status="won",
+        order=first,
+        closed_at=first.created_at,
+    )
+    before = {table: schema_of(table) for table in TABLES}
+
+    result = run(
+        "orders",
+        write_csv(
+            "second.csv",
+            header
+            + "SO-2,C-2,Two,2024-02-01,paid,MAIL-10,1,50\n"
+            + "SO-3,C-3,Three,2024-03-01,paid,DDNS-PRO,1,199\n",
+        ),
+        recompute_lifecycle=False,
+    )
+
+    assert (result.created, result.rejected) == (2, 0)
+    assert {table: schema_of(table) for table in TABLES} == before
+    deal.refresh_from_db()
+    assert (deal.order_id, Order.objects.get(external_id="SO-1").pk) == (first.pk, first.pk)
+    assert sorted(Order.objects.values_list("external_id", flat=True)) == ["SO-1", "SO-2", "SO-3"]
