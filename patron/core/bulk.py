@@ -7,7 +7,7 @@ transaction. Both take plain tuples so a caller can feed rows straight from pola
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from itertools import islice
 from typing import Any
@@ -96,6 +96,7 @@ def deferred_indexes(
     *,
     include_unique: bool = False,
     include_primary_key: bool = False,
+    keep: Collection[str] = (),
     on_rebuild: AbstractContextManager[None] | None = None,
 ) -> Iterator[None]:
     """Drop the table's plain secondary indexes and build them again afterwards.
@@ -109,7 +110,8 @@ def deferred_indexes(
     building it once (1.5 s of 5.5 s measured); SQLite's integer primary key is the table's
     own B-tree and stays. The foreign keys that reference a dropped primary key are dropped
     with it and added back after it, which validates them once. ``on_rebuild``
-    is entered around the rebuild (a timer).
+    is entered around the rebuild (a timer). ``keep``: indexes left in place (a partial
+    index the load adds no row to: building it again would still read the whole table).
     """
     constraints: list[tuple[str, str]] = []
     referencing: list[tuple[str, str, str]] = []
@@ -145,6 +147,7 @@ def deferred_indexes(
                 [table],
             )
             indexes = cursor.fetchall()
+        indexes = [(name, sql) for name, sql in indexes if name not in keep]
         if referencing:
             # a table with queued foreign-key checks cannot be altered: fire them first
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

@@ -8,7 +8,7 @@ so no value is converted one by one in Python.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -128,6 +128,7 @@ def indexes_deferred(
     *,
     unique: bool = False,
     primary_key: bool = False,
+    keep: Collection[str] = (),
 ) -> Iterator[None]:
     """Drop the plain secondary indexes of a bulk-loaded ``model``, rebuild them afterwards
     (timed as the step "indexes" of ``steps``).
@@ -146,6 +147,7 @@ def indexes_deferred(
         model._meta.db_table,
         include_unique=unique,
         include_primary_key=primary_key,
+        keep=keep,
         on_rebuild=steps.timed("indexes"),
     ):
         yield

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
+from patron.accounts.models import User
 from patron.catalog.models import Product
+from patron.companies.models import Region
 from patron.core.bulk import deferred_foreign_keys
 from patron.core.frames import insert_frame
 from patron.core.models import AuditEvent, Organization
@@ -17,6 +21,7 @@ from patron.funnel.models import Opportunity
 from patron.funnel.services import stages_ensure
 from patron.imports.models import ImportRun
 from patron.imports.services import ImportResult
+from patron.leads.models import Lead
 from patron.sales.models import Order, OrderLine
 
 # the opportunities reference the orders, whose primary key a big load builds again
@@ -159,3 +164,39 @@ def test_a_big_load_of_orders_keeps_an_opportunity_linked_to_an_earlier_order(
     deal.refresh_from_db()
     assert (deal.order_id, Order.objects.get(external_id="SO-1").pk) == (first.pk, first.pk)
     assert sorted(Order.objects.values_list("external_id", flat=True)) == ["SO-1", "SO-2", "SO-3"]
+
+
+def test_a_big_lead_list_keeps_the_partial_indexes_it_adds_no_row_to(
+    run: Callable[..., ImportResult],
+    write_csv: Callable[..., Path],
+    regions: dict[str, Region],
+    seller: User,
+    file_size_paths: str,
+) -> None:
+    """A bulk load of leads rebuilds the indexes it fills, keeps the partial indexes over the
+    columns it leaves empty (company, contact, merged into) and ends with every index."""
+    table = Lead._meta.db_table
+    before = schema_of(table)
+    path = write_csv(
+        "leads.csv",
+        "lead_id,company_name,contact_name,email,region,owner,created_at\n"
+        "L1,苏州精密机械有限公司,王强,wq@example.cn,CN-SH,bdm1,2026-03-01 09:30\n"
+        "L2,Acme Ltd.,Anna Lee,anna@acme.com,CN-ZJ,,2026-03-02\n",
+    )
+    with CaptureQueriesContext(connection) as queries:
+        result = run("leads", path)
+
+    dropped = {
+        name for query in queries for name in re.findall(r'DROP INDEX "?(\w+)', query["sql"])
+    }
+    assert (result.created, result.rejected) == (2, 0)
+    assert schema_of(table) == before
+    if file_size_paths == "big-file":  # the bulk path
+        assert {"lead_email_key", "lead_name_key", "lead_owner_mql", "lead_created"} <= dropped
+        assert dropped & {"lead_company", "lead_contact", "lead_merged_into"} == set()
+    else:
+        assert dropped == set()
+    assert sorted(Lead.objects.values_list("external_id", "region__code", "owner")) == [
+        ("L1", "CN-SH", seller.pk),
+        ("L2", "CN-ZJ", None),
+    ]

@@ -397,7 +397,19 @@ def write_leads(
         if created["mql_at"].null_count() == created.height:
             frame = frame.drop("mql_at", "mql_source")
             constants |= {"mql_at": None, "mql_source": ""}
-        with writers.indexes_deferred(Lead, bulk, steps):
+        # a partial index over columns the new leads leave empty (company, contact, merged
+        # into) gains no row from the load: kept, rather than rebuilt by a scan of the table
+        written = {
+            *frame.columns,
+            *(name for name, value in constants.items() if value is not None),
+        }
+        column = {field.name: field.column for field in Lead._meta.concrete_fields}
+        untouched = [
+            index.name
+            for index in Lead._meta.indexes
+            if index.condition is not None and not written & {column[name] for name in index.fields}
+        ]
+        with writers.indexes_deferred(Lead, bulk, steps, keep=untouched):
             steps.run(
                 "insert",
                 lambda: writers.insert_frame(
