@@ -205,63 +205,63 @@ def hours_mark(organization_id: int, moments: pl.Series) -> None:
 
 
 @contextmanager
-def update_trigger_paused(table: str, *, locked: bool = False) -> Iterator[bool]:
+def update_trigger_paused(table: str) -> Iterator[bool]:
     """A set-wise UPDATE of many rows of ``table`` without the roll-up's update trigger;
     yields whether it is paused — then the caller marks the hours of the rows it changed
-    (:func:`hours_mark`: the hours they had and the hours they have).
-
-    SQLite: always paused (the row trigger runs a program per row, most of the UPDATE's
-    time). PostgreSQL: its trigger runs once per statement, but captures every changed row
-    twice (old and new) first; paused only when the caller holds ``table`` exclusively
-    already (``locked``: an import loading it with its indexes dropped), as dropping a
-    trigger locks the table until commit. The trigger is back before the block's
-    transaction ends, whatever happens (DDL is transactional on both databases)."""
-    postgres = connection.vendor == "postgresql"
-    if table not in TABLES or (postgres and not locked):
-        yield False
-        return
-    name = f"funnel_dirty_{SHORT[table]}_update"
-    drop = f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if postgres else "")
-    create = postgresql_update_trigger(table) if postgres else sqlite_trigger(table, "update")
-    with transaction.atomic():  # a crash cannot leave the trigger dropped
-        with connection.cursor() as cursor:
-            cursor.execute(drop)
-        try:
-            yield True
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute(drop)
-                cursor.execute(create)
+    (:func:`hours_mark`: the hours they had and the hours they have). PostgreSQL's statement
+    trigger captures every changed row twice (old and new) first. When it pauses: see
+    :func:`_trigger_paused`."""
+    with _trigger_paused(table, "update") as paused:
+        yield paused
 
 
 @contextmanager
 def insert_trigger_paused(table: str) -> Iterator[None]:
     """A bulk insert of new rows into ``table`` without the roll-up's insert trigger; their
     hours are marked afterwards in one statement per moment. New rows have ids above every
-    existing one (AUTOINCREMENT, ``patron.core.bulk.reserve_ids``).
+    existing one (AUTOINCREMENT, ``patron.core.bulk.reserve_ids``). PostgreSQL's statement
+    trigger first copies every new row into a transition table (3 s of a million leads' 10 s
+    load). When it pauses: see :func:`_trigger_paused`."""
+    with _trigger_paused(table, "insert") as paused:
+        last_id = 0
+        if paused:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+                last_id = int(cursor.fetchone()[0])
+        yield
+        if paused:
+            _mark_rows_above(table, last_id)
 
-    SQLite: always (its row trigger runs a program per row). PostgreSQL: its trigger runs once
-    per statement but first copies every new row into a transition table (3 s of a million
-    leads' 10 s load); paused only when this transaction holds ``table`` exclusively already
-    (a bulk load with its indexes dropped), as dropping a trigger locks the table until
-    commit. The trigger is back when the block ends; if it fails, the rollback of the block's
-    savepoint restores it (DDL is transactional on both databases)."""
+
+@contextmanager
+def _trigger_paused(table: str, event: str) -> Iterator[bool]:
+    """The roll-up's ``event`` trigger on ``table`` dropped for the block; yields whether.
+
+    SQLite: always (its row trigger runs a program per row, most of a bulk write's time).
+    PostgreSQL: only when this transaction holds ``table`` exclusively already (a bulk load
+    with its indexes dropped), as dropping a trigger locks the table until commit. The
+    trigger is created again when the block ends; if the block fails, the rollback of its
+    savepoint restores it (DDL is transactional on both databases). No DDL runs after a
+    failure: on an aborted PostgreSQL transaction it would hide the error.
+    """
     postgres = connection.vendor == "postgresql"
     if table not in TABLES or (postgres and not _held_exclusively(table)):
-        yield
+        yield False
         return
-    name = f"funnel_dirty_{SHORT[table]}_insert"
+    if postgres:
+        drop = f"DROP TRIGGER funnel_dirty_{SHORT[table]}_{event} ON {table}"
+        create = (postgresql_insert_trigger if event == "insert" else postgresql_update_trigger)(
+            table
+        )
+    else:
+        drop = f"DROP TRIGGER funnel_dirty_{SHORT[table]}_{event}"
+        create = sqlite_trigger(table, event)
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
-            last_id = int(cursor.fetchone()[0])
-            cursor.execute(f"DROP TRIGGER {name}" + (f" ON {table}" if postgres else ""))
-        yield
-        _mark_rows_above(table, last_id)
+            cursor.execute(drop)
+        yield True
         with connection.cursor() as cursor:
-            cursor.execute(
-                postgresql_insert_trigger(table) if postgres else sqlite_trigger(table, "insert")
-            )
+            cursor.execute(create)
 
 
 def _held_exclusively(table: str) -> bool:

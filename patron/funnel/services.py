@@ -102,7 +102,6 @@ def mql_rules_apply(
     lead_ids: Sequence[int] | None = None,
     created_ids: Sequence[int] | None = None,
     at: dt.datetime | None = None,
-    table_locked: bool = False,
     refresh_touches: bool = True,
 ) -> int:
     """Mark the leads that match an active marketing rule as MQL (source "rule"), set-wise.
@@ -113,15 +112,14 @@ def mql_rules_apply(
     arrival (``created_at``): a rule qualifies a lead as it comes in. With ``at`` (applying a
     new rule to leads already in Patron) it is ``at``, or the arrival when later. Leads
     already MQL, disqualified or merged are left alone. Returns how many were marked.
-    ``table_locked``: the caller holds the lead table exclusively (an import loading it with
-    its indexes dropped), so the roll-up's trigger can be paused on PostgreSQL too.
     ``refresh_touches=False``: the caller refreshes the first touch of these leads itself (an
     import, for every stored lead it changed), so it is not done twice.
 
     One UPDATE of the matching leads returns what the audit rows need (ids travel as an id
     range or one JSON parameter, never one parameter each). The funnel roll-up's hours are
     marked by its statement trigger (PostgreSQL), or — with the trigger paused (SQLite; and
-    PostgreSQL when ``table_locked``) — from the returned moments in one statement. The
+    PostgreSQL when the caller holds the lead table exclusively, as an import loading it
+    with its indexes dropped does) — from the returned moments in one statement. The
     audit rows go in one bulk write, the first touch of the marked stored leads in one
     statement.
     """
@@ -140,7 +138,7 @@ def mql_rules_apply(
         if scope is None:
             return 0
         leads = leads.filter(scope)
-    with update_trigger_paused(Lead._meta.db_table, locked=table_locked) as paused:
+    with update_trigger_paused(Lead._meta.db_table) as paused:
         marked = _mark_returning(leads, at)
         if paused:  # the roll-up's hours: a marked lead had no MQL moment, keeps its arrival
             hours_mark(organization.pk, pl.concat([marked["created_at"], marked["mql_at"]]))

@@ -285,3 +285,13 @@ def dirty_triggers(event: str) -> list[str]:
                 [f"funnel_dirty_%_{event}"],
             )
         return sorted(row[0] for row in cursor.fetchall())
+
+
+def hold_exclusively(table: str) -> None:
+    """What a bulk load's dropped indexes do on PostgreSQL: hold the table exclusively until
+    the transaction ends (the roll-up's triggers pause only then)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.db.models import Sum
 
 from patron.activities.models import Activity
@@ -26,7 +26,7 @@ from patron.funnel.rollup import days_settle, rebuild_all
 from patron.funnel.rollup_triggers import update_trigger_paused
 from patron.funnel.services import mql_rules_apply
 from patron.leads.models import Lead
-from tests.funnel.conftest import dirty_triggers
+from tests.funnel.conftest import dirty_triggers, hold_exclusively
 from tests.funnel.test_rollup import rows
 
 pytestmark = pytest.mark.django_db
@@ -165,18 +165,27 @@ def test_the_update_trigger_is_back_after_a_pause_also_when_the_block_fails(
     organization: Any, leads: dict[str, Any]
 ) -> None:
     both = ["funnel_dirty_lead_update", "funnel_dirty_opportunity_update"]
-    with update_trigger_paused("leads_lead", locked=True) as paused:
-        assert paused is True
-        assert dirty_triggers("update") == ["funnel_dirty_opportunity_update"]
-    assert dirty_triggers("update") == both
-    with pytest.raises(ZeroDivisionError), update_trigger_paused("leads_lead", locked=True):
-        assert dirty_triggers("update") == ["funnel_dirty_opportunity_update"]
-        _ = 1 / 0
-    assert dirty_triggers("update") == both
-    # PostgreSQL pauses only a table its caller holds (dropping a trigger locks the table)
+    # PostgreSQL pauses only a table its transaction holds (dropping a trigger locks the table)
     with update_trigger_paused("leads_lead") as paused:
         assert paused is (connection.vendor == "sqlite")
         assert len(dirty_triggers("update")) == (1 if paused else 2)
+    assert dirty_triggers("update") == both
+    hold_exclusively("leads_lead")  # as a bulk load does, until the test's transaction ends
+    with update_trigger_paused("leads_lead") as paused:
+        assert paused is True
+        assert dirty_triggers("update") == ["funnel_dirty_opportunity_update"]
+    assert dirty_triggers("update") == both
+    with pytest.raises(ZeroDivisionError), update_trigger_paused("leads_lead"):
+        assert dirty_triggers("update") == ["funnel_dirty_opportunity_update"]
+        _ = 1 / 0
+    assert dirty_triggers("update") == both
+    # a failed statement: its own error comes out (no DDL runs on the aborted transaction),
+    # the trigger is back and the lead unchanged
+    lead_id = leads["ids"][7]
+    with pytest.raises(IntegrityError), update_trigger_paused("leads_lead"):
+        Lead.objects.filter(pk=lead_id).update(status="no such status")
+    assert dirty_triggers("update") == both
+    assert Lead.objects.get(pk=lead_id).status == "new"
     # the trigger marks an update's hours again
     days_settle(organization)
     Lead.objects.filter(pk=leads["ids"][7]).update(mql_at=AT, mql_source="manual")

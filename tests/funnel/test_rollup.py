@@ -18,7 +18,7 @@ from patron.funnel.metrics import FunnelQuery
 from patron.funnel.models import FunnelDay, FunnelDirtyHour, FunnelGrain, Opportunity
 from patron.funnel.rollup import days_settle, hours_to_days, rebuild_all
 from patron.leads.models import Lead
-from tests.funnel.conftest import Q2, FunnelWorld, at, dirty_triggers
+from tests.funnel.conftest import Q2, FunnelWorld, at, dirty_triggers, hold_exclusively
 from tests.funnel.test_metrics import ORGANIZATION
 
 pytestmark = pytest.mark.django_db
@@ -195,13 +195,6 @@ def _bulk_leads(world: FunnelWorld, ids: list[str]) -> None:
     insert_rows("leads_lead", columns, [(*values, external_id) for external_id in ids])
 
 
-def _lock_for_bulk_load(table: str) -> None:
-    """What a bulk load's dropped indexes do on PostgreSQL: hold the table exclusively."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
-
-
 @pytest.mark.parametrize("bulk_load", [False, True], ids=["insert", "bulk-load"])
 def test_a_bulk_insert_marks_its_hours_and_keeps_the_trigger(
     funnel_world: FunnelWorld, bulk_load: bool, monkeypatch: pytest.MonkeyPatch
@@ -220,21 +213,21 @@ def test_a_bulk_insert_marks_its_hours_and_keeps_the_trigger(
     days_settle(funnel_world.org)
     with transaction.atomic():
         if bulk_load:
-            _lock_for_bulk_load("leads_lead")
+            hold_exclusively("leads_lead")
         _bulk_leads(funnel_world, ["BULK-1", "BULK-2"])
     assert paused == (["leads_lead"] if bulk_load or connection.vendor == "sqlite" else [])
     assert dirty_triggers("insert") == triggers
     assert FunnelDirtyHour.objects.count() == 1  # 12:00 on May 1 in Shanghai: 04:00 UTC
     if paused:  # the set-wise mark adds an hour once (PostgreSQL's trigger may add it again)
         with transaction.atomic():
-            _lock_for_bulk_load("leads_lead")
+            hold_exclusively("leads_lead")
             _bulk_leads(funnel_world, ["BULK-4"])
         assert FunnelDirtyHour.objects.count() == 1
     assert quarter(funnel_world)["leads"] == (9 if paused else 8)
     # bulk inserts write through the DB-API connection; its error is raised as Django's
     with pytest.raises(IntegrityError), transaction.atomic():
         if bulk_load:
-            _lock_for_bulk_load("leads_lead")
+            hold_exclusively("leads_lead")
         _bulk_leads(funnel_world, ["BULK-3", "BULK-1"])  # BULK-1 is already there
     assert dirty_triggers("insert") == triggers
     assert FunnelDirtyHour.objects.count() == 0  # the report settled them; nothing new

@@ -417,7 +417,7 @@ def write_leads(
                 ),
             )
             # before the indexes are built: the UPDATE of the new leads maintains none of them
-            steps.run("MQL rules", lambda: mark_new_leads(context, created, bulk=Lead in bulk))
+            steps.run("MQL rules", lambda: mark_new_leads(context, created))
         with steps.timed("update"):
             writers.update_frame(Lead, updated.select("id", *fields, *key_columns))
             context.progress.advance(updated.height)
@@ -435,10 +435,10 @@ def write_leads(
     return []
 
 
-def mark_new_leads(context: ImportContext, created: pl.DataFrame, *, bulk: bool) -> int:
+def mark_new_leads(context: ImportContext, created: pl.DataFrame) -> int:
     """The marketing rules on the leads just created, named by their id range. In a bulk
     load the lead table is held exclusively (its indexes are dropped), so the rules' UPDATE
-    may pause the roll-up's trigger on PostgreSQL too."""
+    pauses the roll-up's trigger on PostgreSQL too."""
     from patron.funnel.services import mql_rules_apply
 
     if created.height == 0:
@@ -446,7 +446,6 @@ def mark_new_leads(context: ImportContext, created: pl.DataFrame, *, bulk: bool)
     return mql_rules_apply(
         organization=context.organization,
         created_ids=created_range(created),
-        table_locked=bulk,
     )
 
 
