@@ -61,6 +61,24 @@ def column_defaults(model: type[models.Model], provided: Sequence[str]) -> dict[
     return values
 
 
+def partial_indexes_left_empty(
+    model: type[models.Model], columns: Sequence[str], constants: dict[str, Any]
+) -> list[str]:
+    """The partial indexes of ``model`` whose every column an insert of ``columns`` and
+    ``constants`` leaves NULL (by the constants or by :func:`column_defaults`). Ours index
+    ``WHERE <column> IS NOT NULL``, so such a load adds no row to them, and a bulk load keeps
+    them rather than rebuild them by a scan of the table (:func:`indexes_deferred`,
+    ``keep``); any other predicate is still correct, only maintained row by row."""
+    values = column_defaults(model, [*columns, *constants]) | constants
+    written = {*columns, *(name for name, value in values.items() if value is not None)}
+    column = {field.name: field.column for field in model._meta.concrete_fields}
+    return [
+        index.name
+        for index in model._meta.indexes
+        if index.condition is not None and not written & {column[name] for name in index.fields}
+    ]
+
+
 def insert_frame(
     model: type[models.Model],
     frame: pl.DataFrame,

@@ -21,9 +21,11 @@ from patron.funnel.models import Opportunity
 from patron.funnel.services import stages_ensure
 from patron.imports.models import ImportRun
 from patron.imports.services import ImportResult
+from patron.imports.writers import partial_indexes_left_empty
 from patron.leads.models import Lead
 from patron.sales.models import Order, OrderLine
 
+ORDERS = "order_id,company_id,company_name,order_date,status,product_sku,quantity,amount\n"
 # the opportunities reference the orders, whose primary key a big load builds again
 TABLES = [
     Order._meta.db_table,
@@ -88,8 +90,7 @@ def test_a_big_import_keeps_every_index_and_foreign_key(
     before = {table: schema_of(table) for table in TABLES}
     path = write_csv(
         "orders.csv",
-        "order_id,company_id,company_name,order_date,status,product_sku,quantity,amount\n"
-        "SO-1,C-1,One,2024-01-15,paid,DDNS-PRO,2,398.00\n"
+        ORDERS + "SO-1,C-1,One,2024-01-15,paid,DDNS-PRO,2,398.00\n"
         "SO-1,C-1,One,2024-01-15,paid,MAIL-10,1,100\n"
         "SO-2,C-2,Two,2024-02-01,open,MAIL-10,1,50\n",
     )
@@ -133,8 +134,7 @@ def test_a_big_load_of_orders_keeps_an_opportunity_linked_to_an_earlier_order(
 ) -> None:
     """A big load builds the orders' primary key again; the opportunities' key to an order is
     dropped with it and validated again afterwards, and still links the same order."""
-    header = "order_id,company_id,company_name,order_date,status,product_sku,quantity,amount\n"
-    run("orders", write_csv("first.csv", header + "SO-1,C-1,One,2024-01-15,paid,MAIL-10,1,100\n"))
+    run("orders", write_csv("first.csv", ORDERS + "SO-1,C-1,One,2024-01-15,paid,MAIL-10,1,100\n"))
     first = Order.objects.get(external_id="SO-1")
     deal = Opportunity.objects.create(
         organization=organization,
@@ -152,7 +152,7 @@ def test_a_big_load_of_orders_keeps_an_opportunity_linked_to_an_earlier_order(
         "orders",
         write_csv(
             "second.csv",
-            header
+            ORDERS
             + "SO-2,C-2,Two,2024-02-01,paid,MAIL-10,1,50\n"
             + "SO-3,C-3,Three,2024-03-01,paid,DDNS-PRO,1,199\n",
         ),
@@ -200,3 +200,31 @@ def test_a_big_lead_list_keeps_the_partial_indexes_it_adds_no_row_to(
         ("L1", "CN-SH", seller.pk),
         ("L2", "CN-ZJ", None),
     ]
+
+
+@pytest.mark.parametrize(
+    ("columns", "constants", "kept"),
+    [
+        (
+            ["external_id", "owner_id"],
+            {"organization_id": 1, "mql_at": None},
+            ["lead_company", "lead_contact", "lead_merged_into"],
+        ),
+        (
+            ["external_id", "company_id"],
+            {"organization_id": 1},
+            ["lead_contact", "lead_merged_into"],
+        ),
+        (
+            ["external_id"],
+            {"organization_id": 1, "contact_id": 7, "mql_at": "2026-03-01"},
+            ["lead_company", "lead_merged_into"],
+        ),
+    ],
+    ids=["a plain list", "with companies", "constant contact"],
+)
+def test_a_load_keeps_the_partial_indexes_whose_columns_it_leaves_empty(
+    columns: list[str], constants: dict[str, object], kept: list[str]
+) -> None:
+    # the MQL indexes also hold the organization, which every load writes
+    assert partial_indexes_left_empty(Lead, columns, constants) == kept

@@ -397,19 +397,10 @@ def write_leads(
         if created["mql_at"].null_count() == created.height:
             frame = frame.drop("mql_at", "mql_source")
             constants |= {"mql_at": None, "mql_source": ""}
-        # a partial index over columns the new leads leave empty (company, contact, merged
-        # into) gains no row from the load: kept, rather than rebuilt by a scan of the table
-        written = {
-            *frame.columns,
-            *(name for name, value in constants.items() if value is not None),
-        }
-        column = {field.name: field.column for field in Lead._meta.concrete_fields}
-        untouched = [
-            index.name
-            for index in Lead._meta.indexes
-            if index.condition is not None and not written & {column[name] for name in index.fields}
-        ]
-        with writers.indexes_deferred(Lead, bulk, steps, keep=untouched):
+        # the partial indexes over columns new leads leave empty (company, contact, merged
+        # into) gain no row from the load: kept, not rebuilt by a scan of the table
+        empty = writers.partial_indexes_left_empty(Lead, frame.columns, constants)
+        with writers.indexes_deferred(Lead, bulk, steps, keep=empty):
             steps.run(
                 "insert",
                 lambda: writers.insert_frame(
