@@ -66,6 +66,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # --- organization, teams, users -----------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """Every test ends in the default language: a request in Chinese leaves Chinese active in
+    the thread (LocaleMiddleware does not deactivate), and a test after it on the same worker
+    would read its messages in Chinese."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def organization(db: None) -> Any:
     """The installation's organization, in China Standard Time."""

@@ -250,16 +250,11 @@ class FunnelWorld:
 
 
 @pytest.fixture(autouse=True)
-def isolated_funnel_tests() -> Any:
-    """Each test starts without cached reports (ids repeat after a rolled-back test) and ends
-    in the default language (a request in Chinese leaves its language active in the thread)."""
-    from django.conf import settings
+def isolated_funnel_tests() -> None:
+    """Each test starts without cached reports (ids repeat after a rolled-back test)."""
     from django.core.cache import cache
-    from django.utils import translation
 
     cache.clear()
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

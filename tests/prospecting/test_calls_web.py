@@ -198,17 +198,6 @@ def test_saving_needs_post(calls_world: CallsWorld, client_for: Any) -> None:
     assert response.status_code == 405
 
 
-@pytest.fixture
-def language_restored() -> Any:
-    """A request in Chinese leaves Chinese active in the test thread (LocaleMiddleware does
-    not deactivate): put the default back for the tests that follow."""
-    from django.conf import settings
-    from django.utils import translation
-
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
-
-
 @pytest.mark.parametrize(
     ("language", "texts"),
     [
@@ -216,7 +205,6 @@ def language_restored() -> Any:
         ("zh-hans", ["拨打名单", "38 条线索", "今日通话", "保存并下一条", "历史通话"]),
     ],
 )
-@pytest.mark.usefixtures("language_restored")
 def test_the_page_in_english_and_chinese(
     calls_world: CallsWorld, client_for: Any, language: str, texts: list[str]
 ) -> None:
@@ -226,7 +214,6 @@ def test_the_page_in_english_and_chinese(
         assert text in html
 
 
-@pytest.mark.usefixtures("language_restored")
 def test_breakdown_and_outcomes_in_chinese(calls_world: CallsWorld, client_for: Any) -> None:
     response = client_for(calls_world.li).get(CALLS, HTTP_ACCEPT_LANGUAGE="zh-hans")
     first = response.context["leads"][0]

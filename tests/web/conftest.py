@@ -15,12 +15,11 @@ so the stored months, events and hand-offs are the engine's own. Month by month 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.utils import translation
 
 from patron.accounts.models import Team, User
 from patron.catalog.models import Product, ProductFamily
@@ -137,10 +136,3 @@ class WebWorld:
 @pytest.fixture
 def web_world(organization: Any, user_factory: Callable[..., Any], team: Team) -> WebWorld:
     return WebWorld(organization, user_factory, team)
-
-
-@pytest.fixture(autouse=True)
-def english_afterwards() -> Iterator[None]:
-    """A request in Chinese leaves Chinese active in the thread: restore English after."""
-    yield
-    translation.activate("en")
